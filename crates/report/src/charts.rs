@@ -26,10 +26,7 @@ pub(crate) fn health_histogram(title: &str, h: &HealthSummary) -> Result<String,
         .histogram_edges
         .iter()
         .enumerate()
-        .map(|(i, lo)| match h.histogram_edges.get(i + 1) {
-            Some(hi) => format!("{lo:.2}–{hi:.2}"),
-            None => format!("≥ {lo:.2}"),
-        })
+        .map(|(i, lo)| if i + 1 == h.histogram_edges.len() { format!("≥{lo:.2}") } else { format!("{lo:.2}") })
         .collect();
     let values: Vec<f64> = h.histogram_debt_usd.iter().map(|d| d / 1e6).collect();
     let ymax = values.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
@@ -50,7 +47,7 @@ pub(crate) fn health_histogram(title: &str, h: &HealthSummary) -> Result<String,
             .disable_x_mesh()
             .x_labels(n)
             .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
-            .x_desc("health factor")
+            .x_desc("health factor (lower edge of each bin; red: liquidatable)")
             .y_desc("debt (USD millions)")
             .draw()
             .map_err(chart_error)?;

@@ -383,7 +383,7 @@ impl<'de> Visitor<'de> for ArrayUnder<'_> {
 mod tests {
     use super::*;
 
-    const CRISES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/crises");
+    const CRISES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crises");
     const DAYS: [&str; 5] = ["01-11-2021", "01-21-2021", "02-22-2021", "03-12-2020", "05-19-2021"];
 
     fn real(dir: &str, day: &str) -> std::path::PathBuf {

@@ -235,7 +235,7 @@ pub(super) fn bad_value(column: &str, found: &str, expected: &'static str) -> Da
 mod tests {
     use super::*;
 
-    const PRICES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/prices");
+    const PRICES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/prices");
 
     fn real(file: &str) -> std::path::PathBuf {
         Path::new(PRICES).join(file)

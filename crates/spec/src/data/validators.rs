@@ -409,7 +409,7 @@ impl Row<'_> {
 mod tests {
     use super::*;
 
-    const VALIDATORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/validators");
+    const VALIDATORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/validators");
     const SOLANA: &str = "solana_epoch860.json";
     const SUI: &str = "sui_validators.csv";
     const COSMOS: &str = "cosmoshub_height10562840.json";
