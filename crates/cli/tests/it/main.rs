@@ -1,6 +1,8 @@
 //! End-to-end tests of the `bulwark` binary: exit codes, stdout formats, the report
 //! folder, and the bundled example run from a folder far from the repository.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure should stop the test loudly.
+
 mod assess;
 mod browser;
 mod validate;

@@ -1,6 +1,8 @@
 //! Integration tests of bulwark-report: figures checked by hand, the report folder,
 //! and the JSON schema.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure should stop the test loudly.
+
 use std::path::Path;
 
 use bulwark_report::{Assessment, Format, assess_spec, render, write_report};

@@ -1,6 +1,8 @@
 //! Integration tests of bulwark-spec: the broken-spec corpus, the shipped examples,
 //! the spec reference, and arbitrary input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure should stop the test loudly.
+
 mod arbitrary_input;
 mod broken_specs;
 mod docs_reference;
