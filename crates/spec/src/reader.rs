@@ -229,6 +229,28 @@ impl<'c, 'a> Field<'c, 'a> {
         }
     }
 
+    /// A whole number checked against a predicate, with the valid range in words.
+    pub(crate) fn count_where(&self, ok: impl Fn(u64) -> bool, valid: &str) -> Option<u64> {
+        let n = self.count()?;
+        if ok(n) {
+            Some(n)
+        } else {
+            self.out_of_range(valid);
+            None
+        }
+    }
+
+    /// A duration checked against a predicate on its seconds, with the valid range in words.
+    pub(crate) fn duration_where(&self, ok: impl Fn(f64) -> bool, valid: &str) -> Option<f64> {
+        let d = self.duration_s()?;
+        if ok(d) {
+            Some(d)
+        } else {
+            self.out_of_range(valid);
+            None
+        }
+    }
+
     /// A duration string with its unit, in seconds.
     pub(crate) fn duration_s(&self) -> Option<f64> {
         match self.node.value() {

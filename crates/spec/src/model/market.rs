@@ -236,13 +236,7 @@ fn parse_positions(
         };
     }
     let count = t.require("count", "how many positions to generate, e.g. count = 100_000").and_then(|f| {
-        let n = f.count()?;
-        if (1..=10_000_000).contains(&n) {
-            Some(n)
-        } else {
-            f.out_of_range("between 1 and 10,000,000");
-            None
-        }
+        f.count_where(|n| (1..=1_000_000).contains(&n), "between 1 and 1,000,000 (a larger book belongs in a CSV)")
     });
     let total_debt = t
         .require("total_debt", "the book's total debt in USD, e.g. total_debt = 2.0e9")

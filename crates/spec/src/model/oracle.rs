@@ -69,12 +69,10 @@ pub(crate) fn parse_oracle(
         .require("kind", "kind = \"push\" or \"twap\"")?
         .choice(&[("push", KindName::Push), ("twap", KindName::Twap)])?;
     let positive_duration = |f: &Field<'_, '_>, allow_zero: bool| {
-        let d = f.duration_s()?;
-        if d > 0.0 || (allow_zero && d == 0.0) {
-            Some(d)
+        if allow_zero {
+            f.duration_where(|d| d >= 0.0, "zero or a positive duration")
         } else {
-            f.out_of_range(if allow_zero { "zero or a positive duration" } else { "a positive duration" });
-            None
+            f.duration_where(|d| d > 0.0, "a positive duration")
         }
     };
     let kind = match kind {

@@ -71,26 +71,12 @@ pub(crate) fn parse_scenario(
     asset_known: &dyn Fn(&Field<'_, '_>, &str) -> bool,
 ) -> Option<Scenario> {
     let d = Scenario::default();
-    let positive = |f: &Field<'_, '_>| {
-        let x = f.duration_s()?;
-        if x > 0.0 {
-            Some(x)
-        } else {
-            f.out_of_range("a positive duration");
-            None
-        }
-    };
+    let positive = |f: &Field<'_, '_>| f.duration_where(|d| d > 0.0, "a positive duration");
     let horizon = t.get("horizon").map_or(Some(d.horizon_s), positive);
     let step = t.get("step").map_or(Some(d.step_s), positive);
-    let paths = t.get("paths").map_or(Some(d.paths), |f| {
-        let n = f.count()?;
-        if (1..=100_000_000).contains(&n) {
-            Some(n)
-        } else {
-            f.out_of_range("between 1 and 100,000,000");
-            None
-        }
-    });
+    let paths = t
+        .get("paths")
+        .map_or(Some(d.paths), |f| f.count_where(|n| (1..=100_000_000).contains(&n), "between 1 and 100,000,000"));
     let seed = t.get("seed").map_or(Some(d.seed), |f| f.count());
     let shocks = t.get("shocks").map_or(Some(Vec::new()), |f| {
         let mut out = Vec::new();

@@ -50,15 +50,8 @@ pub(crate) fn parse_venue(field: &Field<'_, '_>, asset_known: &dyn Fn(&Field<'_,
         .and_then(|f| string_pair(f, asset_known));
     let fee =
         t.get("fee").map_or(Some(0.003), |f| f.fraction_where(|x| (0.0..1.0).contains(&x), "a fraction in [0, 1)"));
-    let half_life = t.get("recovery_half_life").map_or(Some(1200.0), |f| {
-        let d = f.duration_s()?;
-        if d > 0.0 {
-            Some(d)
-        } else {
-            f.out_of_range("a positive duration");
-            None
-        }
-    });
+    let half_life =
+        t.get("recovery_half_life").map_or(Some(1200.0), |f| f.duration_where(|d| d > 0.0, "a positive duration"));
     let kind = match kind? {
         KindName::ConstantProduct => parse_constant_product(&t)?,
     };
