@@ -85,6 +85,17 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_files_give_an_error_or_a_protocol(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        // Through the file loader, so that invalid UTF-8 reaches it as it would from disk.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spec.toml");
+        std::fs::write(&path, &bytes).unwrap();
+        if let Err(errors) = bulwark_spec::load(&path) {
+            prop_assert!(errors.iter().all(|e| e.location.file == path));
+        }
+    }
+
+    #[test]
     fn mutated_examples_never_panic_and_errors_have_places(m in mutation()) {
         let examples = examples();
         let text = apply(&examples[m.example], &m);
