@@ -1,0 +1,1 @@
+//! Dispersion of stake.
