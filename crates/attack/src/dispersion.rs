@@ -28,8 +28,14 @@ pub enum Dimension {
 
 impl Dimension {
     /// Every dimension, in report order.
-    pub const ALL: [Dimension; 6] =
-        [Dimension::Validator, Dimension::Operator, Dimension::Country, Dimension::Asn, Dimension::Datacenter, Dimension::Client];
+    pub const ALL: [Dimension; 6] = [
+        Dimension::Validator,
+        Dimension::Operator,
+        Dimension::Country,
+        Dimension::Asn,
+        Dimension::Datacenter,
+        Dimension::Client,
+    ];
 
     /// The dimension's name, as the CLI's `--by` writes it.
     pub fn name(self) -> &'static str {
