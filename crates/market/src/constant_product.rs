@@ -60,6 +60,25 @@ impl ConstantProduct {
         self.quote * a / (self.base + a)
     }
 
+    /// Quote to pay in, fee included, to take `base_out` out of the pool; `None` when the
+    /// pool does not hold that much base.
+    ///
+    /// # Formula
+    /// Δy = y · V / (x − V) / (1 − f), the Uniswap v2 `getAmountIn` in real numbers.
+    pub fn quote_in_for_base_out(&self, base_out: f64) -> Option<f64> {
+        if !(0.0..self.base).contains(&base_out) {
+            return None;
+        }
+        Some(self.quote * base_out / (self.base - base_out) / (1.0 - self.fee))
+    }
+
+    /// The pool after `base_out` was bought out of it with the quote
+    /// [`quote_in_for_base_out`](Self::quote_in_for_base_out) asks (the fee stays in the pool).
+    pub fn after_buying(&self, base_out: f64) -> Option<ConstantProduct> {
+        let quote_in = self.quote_in_for_base_out(base_out)?;
+        Some(ConstantProduct { base: self.base - base_out, quote: self.quote + quote_in, fee: self.fee })
+    }
+
     /// The cost of moving the spot price by the factor `k` (k > 1 pushes it up).
     ///
     /// # Formula
@@ -122,6 +141,19 @@ mod tests {
         let a_net = a * (1.0 - 0.003);
         let after = p.quote * p.base / (p.base + a_net).powi(2);
         assert!((after / p.spot_price() - 0.98).abs() < 1e-12);
+    }
+
+    #[test]
+    fn buying_back_what_was_sold_costs_the_fees_twice() {
+        let p = ConstantProduct::new(1_000.0, 3_000_000.0, 0.003).unwrap();
+        let out = p.quote_out(10.0);
+        let net_sold = ConstantProduct { base: p.base + 10.0, quote: p.quote - out, fee: p.fee };
+        let back = net_sold.quote_in_for_base_out(10.0).unwrap();
+        assert!(back > out, "a round trip loses the fees");
+        assert!(p.quote_in_for_base_out(1_000.0).is_none(), "the pool cannot give all its base");
+        // Without a fee, buying V from (x, y) costs y·V/(x − V): 3,000,000 · 10 / 990.
+        let free = ConstantProduct::new(1_000.0, 3_000_000.0, 0.0).unwrap();
+        assert!((free.quote_in_for_base_out(10.0).unwrap() - 30_000_000.0 / 990.0).abs() < 1e-6);
     }
 
     #[test]

@@ -15,6 +15,11 @@ pub struct Governance {
     pub supply: Option<f64>,
     /// Votes a proposal needs, in tokens.
     pub quorum_votes: f64,
+    /// Margin by which yes votes must exceed no votes, in tokens (Aave: the vote
+    /// differential); zero when a simple majority suffices.
+    pub differential_votes: f64,
+    /// Votes expected against a malicious proposal, in tokens.
+    pub opposition_votes: f64,
     /// Delay between a passed vote and its execution, in seconds.
     pub timelock_s: f64,
     /// How long a vote stays open, in seconds.
@@ -46,6 +51,8 @@ pub struct Committee {
     pub multisig: Multisig,
     /// Value its signatures can release, in USD.
     pub value_secured_usd: f64,
+    /// Most value one message or period can release after rate limits, in USD.
+    pub rate_limit_usd: Option<f64>,
     /// Who holds the keys, grouped by entity; counts sum to the size when given.
     pub signers: Vec<Signer>,
 }
@@ -61,10 +68,20 @@ pub struct Signer {
     pub cost_usd: Option<f64>,
 }
 
-pub(crate) const GOVERNANCE_KEYS: &[&str] =
-    &["token", "supply", "quorum", "timelock", "voting_period", "snapshot", "treasury", "guardian"];
+pub(crate) const GOVERNANCE_KEYS: &[&str] = &[
+    "token",
+    "supply",
+    "quorum",
+    "differential",
+    "opposition",
+    "timelock",
+    "voting_period",
+    "snapshot",
+    "treasury",
+    "guardian",
+];
 pub(crate) const MULTISIG_KEYS: &[&str] = &["size", "threshold"];
-pub(crate) const COMMITTEE_KEYS: &[&str] = &["name", "size", "threshold", "value_secured", "signers"];
+pub(crate) const COMMITTEE_KEYS: &[&str] = &["name", "size", "threshold", "value_secured", "rate_limit", "signers"];
 pub(crate) const SIGNER_KEYS: &[&str] = &["entity", "count", "cost"];
 
 /// Reads `[governance]`; `asset_known` checks the token against `[assets]`.
@@ -81,6 +98,9 @@ pub(crate) fn parse_governance(
     let quorum = t
         .require("quorum", "votes needed, in tokens, e.g. quorum = 320_000")
         .and_then(|f| f.number_where(|x| x > 0.0, positive));
+    let votes = |key: &str| t.get(key).map_or(Some(0.0), |f| f.number_where(|x| x >= 0.0, "zero or more votes"));
+    let differential = votes("differential");
+    let opposition = votes("opposition");
     let timelock = t.require("timelock", "the execution delay, e.g. timelock = \"1d\"").and_then(|f| f.duration_s());
     let voting_period = t.get("voting_period").map_or(Some(None), |f| f.duration_s().map(Some));
     let snapshot = t.get("snapshot").map_or(Some(true), |f| f.boolean());
@@ -97,6 +117,8 @@ pub(crate) fn parse_governance(
         token: token?,
         supply,
         quorum_votes: quorum,
+        differential_votes: differential?,
+        opposition_votes: opposition?,
         timelock_s: timelock?,
         voting_period_s: voting_period?,
         snapshot: snapshot?,
@@ -130,6 +152,8 @@ pub(crate) fn parse_committee(field: &Field<'_, '_>) -> Option<Committee> {
     let t = field.table(COMMITTEE_KEYS)?;
     let name = t.require("name", "a name, e.g. name = \"bridge guardians\"").and_then(|f| f.string());
     let multisig = size_and_threshold(&t);
+    let rate_limit =
+        t.get("rate_limit").map_or(Some(None), |f| f.number_where(|x| x > 0.0, "a positive amount in USD").map(Some));
     let value = t
         .require("value_secured", "USD its signatures can release, e.g. value_secured = 1.5e9")
         .and_then(|f| f.number_where(|x| x >= 0.0, "zero or more USD"));
@@ -143,7 +167,7 @@ pub(crate) fn parse_committee(field: &Field<'_, '_>) -> Option<Committee> {
         );
         return None;
     }
-    Some(Committee { name: name?, multisig, value_secured_usd: value?, signers })
+    Some(Committee { name: name?, multisig, value_secured_usd: value?, rate_limit_usd: rate_limit?, signers })
 }
 
 fn parse_signers(field: &Field<'_, '_>) -> Option<Vec<Signer>> {
