@@ -1,1 +1,5 @@
 //! Integration tests of bulwark-sim.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure should stop the test loudly.
+
+mod engine;

@@ -1,0 +1,148 @@
+//! The simulated world, built once from a spec: assets with their oracles and venues,
+//! one lending market's rules, the liquidators, and the book.
+
+use bulwark_spec::Protocol;
+use bulwark_spec::model::market::Market;
+use bulwark_spec::model::oracle::OracleKind;
+use bulwark_spec::model::venue::VenueKind;
+
+use crate::book::{IndexedPosition, PairBook, bucketize};
+use crate::liquidation::LiquidationTerms;
+use crate::oracle::PushRules;
+use crate::venue::PoolShape;
+
+/// Who liquidates, and at what cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Liquidators {
+    /// USD of debt all liquidators together can repay in one step.
+    pub capital_per_step_usd: f64,
+    /// Gas of one liquidation call, in USD.
+    pub gas_usd: f64,
+    /// Steps between a position becoming liquidatable and a liquidator acting on it.
+    pub latency_steps: usize,
+}
+
+impl Default for Liquidators {
+    /// $50M per step, 500,000 gas at 30 gwei and ETH at 3,000 USD (= 45 USD), no latency:
+    /// assumptions of the bundled scenario, stated in its report.
+    fn default() -> Self {
+        Self { capital_per_step_usd: 5.0e7, gas_usd: 45.0, latency_steps: 0 }
+    }
+}
+
+/// One asset as the engine sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetModel {
+    /// Symbol.
+    pub symbol: String,
+    /// Initial price, USD.
+    pub price0: f64,
+    /// Liquidation threshold as collateral in the market (0: not collateral).
+    pub lt: f64,
+    /// Liquidation terms when this asset is the collateral seized.
+    pub terms: LiquidationTerms,
+    /// Its oracle.
+    pub oracle: PushRules,
+    /// Where its seized collateral is sold.
+    pub pool: PoolShape,
+    /// Index of the venue's quote asset (proceeds are valued at its price).
+    pub quote: Option<usize>,
+}
+
+/// Everything one Monte Carlo run needs, fixed for the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct World {
+    /// Assets, in spec order.
+    pub assets: Vec<AssetModel>,
+    /// Single-pair positions, bucketed.
+    pub pairs: Vec<PairBook>,
+    /// Multi-asset accounts, for the exact engine.
+    pub accounts: Vec<IndexedPosition>,
+    /// Step, in seconds.
+    pub step_s: f64,
+    /// Steps in the horizon.
+    pub steps: usize,
+    /// The liquidators.
+    pub liquidators: Liquidators,
+    /// Total debt at the start, USD.
+    pub total_debt_usd: f64,
+}
+
+impl World {
+    /// Builds the world of one market of a protocol. The positions come from the spec
+    /// (CSV, or generated from `seed`).
+    pub fn new(p: &Protocol, market: &Market, seed: u64, liquidators: Liquidators) -> Self {
+        let price = |a: &str| p.price_usd(a);
+        let positions = market.book(seed, &price);
+        let index = |s: &str| p.assets.iter().position(|a| a.symbol == s);
+        let indexed: Vec<IndexedPosition> = positions
+            .iter()
+            .map(|pos| IndexedPosition {
+                collateral: pos.collateral.iter().filter_map(|(a, n)| Some((index(a)?, *n))).collect(),
+                debt: pos.debt.iter().filter_map(|(a, n)| Some((index(a)?, *n))).collect(),
+            })
+            .collect();
+        Self::from_positions(p, market, indexed, liquidators, true)
+    }
+
+    /// Builds the world from indexed positions; with `bucket` false every account stays
+    /// on its own (the exact engine's input).
+    pub fn from_positions(
+        p: &Protocol,
+        market: &Market,
+        positions: Vec<IndexedPosition>,
+        liquidators: Liquidators,
+        bucket: bool,
+    ) -> Self {
+        let assets: Vec<AssetModel> = p.assets.iter().map(|a| asset_model(p, market, &a.symbol, a.price_usd)).collect();
+        let lt: Vec<f64> = assets.iter().map(|a| a.lt).collect();
+        let price0: Vec<f64> = assets.iter().map(|a| a.price0).collect();
+        let total_debt_usd = positions.iter().flat_map(|pos| pos.debt.iter()).map(|(a, n)| n * price0[*a]).sum();
+        let (pairs, accounts) = if bucket { bucketize(&positions, &lt, &price0) } else { (Vec::new(), positions) };
+        let steps = p.scenario.steps().max(1) as usize;
+        Self { assets, pairs, accounts, step_s: p.scenario.step_s, steps, liquidators, total_debt_usd }
+    }
+
+    /// Initial prices.
+    pub fn price0(&self) -> Vec<f64> {
+        self.assets.iter().map(|a| a.price0).collect()
+    }
+}
+
+fn asset_model(p: &Protocol, market: &Market, symbol: &str, price0: f64) -> AssetModel {
+    let reserve = market.reserve(symbol);
+    let terms = LiquidationTerms {
+        bonus: reserve.map_or(0.0, |r| r.liquidation_bonus),
+        protocol_fee: reserve.map_or(0.0, |r| r.liquidation_protocol_fee),
+        close_factor: market.close_factor,
+        full_below: market.full_liquidation_health,
+    };
+    let oracle = match p.oracle(symbol).map(|o| &o.kind) {
+        Some(OracleKind::Push { heartbeat_s, deviation, latency_s }) => {
+            PushRules { heartbeat_s: *heartbeat_s, deviation: *deviation, latency_s: *latency_s }
+        }
+        // A TWAP over a window lags the market by about half the window; modelled as a
+        // feed that updates every step with that latency.
+        Some(OracleKind::Twap { window_s, .. }) => {
+            PushRules { heartbeat_s: 0.0, deviation: 0.0, latency_s: window_s / 2.0 }
+        }
+        _ => PushRules::PERFECT,
+    };
+    let venue = p.venues.iter().find(|v| v.pair[0] == symbol);
+    let (pool, quote) = match venue.map(|v| (&v.kind, v)) {
+        Some((VenueKind::ConstantProduct { reserves: [x, y] }, v)) => (
+            PoolShape { liquidity: (x * y).sqrt(), fee: v.fee, half_life_s: v.recovery_half_life_s },
+            p.assets.iter().position(|a| a.symbol == v.pair[1]),
+        ),
+        _ => (PoolShape::INFINITE, None),
+    };
+    AssetModel {
+        symbol: symbol.to_string(),
+        price0,
+        lt: reserve.map_or(0.0, |r| r.liquidation_threshold),
+        terms,
+        oracle,
+        pool,
+        quote,
+    }
+}
