@@ -70,6 +70,8 @@ pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("committees[]", governance::COMMITTEE_KEYS),
         ("committees[].signers[]", governance::SIGNER_KEYS),
         ("scenario", scenario::SCENARIO_KEYS),
+        ("scenario.jumps", scenario::JUMP_KEYS),
+        ("scenario.liquidators", scenario::LIQUIDATOR_KEYS),
         ("scenario.shocks[]", scenario::SHOCK_KEYS),
     ]
 }

@@ -17,11 +17,68 @@ pub struct Scenario {
     pub seed: u64,
     /// Shocks laid over the random paths.
     pub shocks: Vec<Shock>,
+    /// The price process of every asset.
+    pub model: PriceModel,
+    /// Who liquidates, with what capital, latency and gas.
+    pub liquidators: LiquidatorSpec,
+}
+
+/// The random process prices follow.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
+pub enum PriceModel {
+    /// Geometric Brownian motion at each asset's volatility, no drift.
+    Gbm,
+    /// Merton jump diffusion: GBM plus log-normal jumps.
+    Jump {
+        /// Expected jumps per day.
+        intensity_per_day: f64,
+        /// Mean log size of a jump.
+        mean: f64,
+        /// Standard deviation of the log size of a jump.
+        std: f64,
+    },
+    /// GARCH(1,1) fitted by maximum likelihood to each asset's price history.
+    Garch,
+    /// Stationary block bootstrap of each asset's historical returns.
+    Bootstrap {
+        /// Mean block length, in returns of the history.
+        mean_block: f64,
+    },
+}
+
+/// The liquidators of a simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LiquidatorSpec {
+    /// USD of debt all liquidators together can repay in one step.
+    pub capital_per_step_usd: f64,
+    /// Delay between a position becoming liquidatable and a liquidator acting, in seconds.
+    pub latency_s: f64,
+    /// Gas of one liquidation call, in gas units.
+    pub gas: f64,
+    /// Gas price, in gwei.
+    pub gas_price_gwei: f64,
+}
+
+impl Default for LiquidatorSpec {
+    /// $50M a step, one block of latency, 500,000 gas at 30 gwei: assumptions, stated as such.
+    fn default() -> Self {
+        Self { capital_per_step_usd: 5.0e7, latency_s: 12.0, gas: 500_000.0, gas_price_gwei: 30.0 }
+    }
 }
 
 impl Default for Scenario {
     fn default() -> Self {
-        Self { horizon_s: 86_400.0, step_s: 60.0, paths: 10_000, seed: 7, shocks: Vec::new() }
+        Self {
+            horizon_s: 86_400.0,
+            step_s: 60.0,
+            paths: 10_000,
+            seed: 7,
+            shocks: Vec::new(),
+            model: PriceModel::Gbm,
+            liquidators: LiquidatorSpec::default(),
+        }
     }
 }
 
@@ -62,7 +119,10 @@ pub enum ShockKind {
     },
 }
 
-pub(crate) const SCENARIO_KEYS: &[&str] = &["horizon", "step", "paths", "seed", "shocks"];
+pub(crate) const SCENARIO_KEYS: &[&str] =
+    &["horizon", "step", "paths", "seed", "shocks", "model", "jumps", "block", "liquidators"];
+pub(crate) const JUMP_KEYS: &[&str] = &["intensity", "mean", "std"];
+pub(crate) const LIQUIDATOR_KEYS: &[&str] = &["capital", "latency", "gas", "gas_price"];
 pub(crate) const SHOCK_KEYS: &[&str] = &["asset", "drop", "to", "at", "over"];
 
 /// Reads `[scenario]`; `asset_known` checks shock assets against `[assets]`.
@@ -89,6 +149,8 @@ pub(crate) fn parse_scenario(
         }
         ok.then_some(out)
     });
+    let model = parse_model(t);
+    let liquidators = t.get("liquidators").map_or(Some(LiquidatorSpec::default()), parse_liquidators);
     let (horizon, step) = (horizon?, step?);
     if step > horizon {
         t.out_of_range_at("step", format!("at most the horizon ({horizon} s)"));
@@ -98,7 +160,86 @@ pub(crate) fn parse_scenario(
         t.out_of_range_at("step", "at least horizon / 1,000,000");
         return None;
     }
-    Some(Scenario { horizon_s: horizon, step_s: step, paths: paths?, seed: seed?, shocks: shocks? })
+    Some(Scenario {
+        horizon_s: horizon,
+        step_s: step,
+        paths: paths?,
+        seed: seed?,
+        shocks: shocks?,
+        model: model?,
+        liquidators: liquidators?,
+    })
+}
+
+#[derive(Clone, Copy)]
+enum ModelName {
+    Gbm,
+    Jump,
+    Garch,
+    Bootstrap,
+}
+
+fn parse_model(t: &Table<'_, '_>) -> Option<PriceModel> {
+    let name = t.get("model").map_or(Some(ModelName::Gbm), |f| {
+        f.choice(&[
+            ("gbm", ModelName::Gbm),
+            ("jump", ModelName::Jump),
+            ("garch", ModelName::Garch),
+            ("bootstrap", ModelName::Bootstrap),
+        ])
+    })?;
+    let misplaced = |key: &str, model: &str| {
+        t.error_at(key, crate::error::ErrorKind::Inconsistent(format!("applies only to model = \"{model}\"")));
+    };
+    if t.get("jumps").is_some() && !matches!(name, ModelName::Jump) {
+        misplaced("jumps", "jump");
+        return None;
+    }
+    if t.get("block").is_some() && !matches!(name, ModelName::Bootstrap) {
+        misplaced("block", "bootstrap");
+        return None;
+    }
+    match name {
+        ModelName::Gbm => Some(PriceModel::Gbm),
+        ModelName::Garch => Some(PriceModel::Garch),
+        ModelName::Bootstrap => {
+            let block = t
+                .get("block")
+                .map_or(Some(24.0), |f| f.number_where(|x| x >= 1.0, "a mean block length of at least 1 return"));
+            Some(PriceModel::Bootstrap { mean_block: block? })
+        }
+        ModelName::Jump => {
+            let f = t.require(
+                "jumps",
+                "the jumps: jumps = { intensity = 0.1, mean = -0.05, std = 0.08 } (per day, log sizes)",
+            )?;
+            let j = f.table(JUMP_KEYS)?;
+            let intensity = j
+                .require("intensity", "expected jumps per day")
+                .and_then(|f| f.number_where(|x| x >= 0.0, "zero or more jumps per day"));
+            let mean = j
+                .require("mean", "the mean log jump size, e.g. mean = -0.05")
+                .and_then(|f| f.number_where(|x| x.abs() < 5.0, "a log size in (-5, 5)"));
+            let std = j
+                .require("std", "the std of log jump sizes, e.g. std = 0.08")
+                .and_then(|f| f.number_where(|x| x >= 0.0 && x < 5.0, "in [0, 5)"));
+            Some(PriceModel::Jump { intensity_per_day: intensity?, mean: mean?, std: std? })
+        }
+    }
+}
+
+fn parse_liquidators(field: &Field<'_, '_>) -> Option<LiquidatorSpec> {
+    let t = field.table(LIQUIDATOR_KEYS)?;
+    let d = LiquidatorSpec::default();
+    let capital = t
+        .get("capital")
+        .map_or(Some(d.capital_per_step_usd), |f| f.number_where(|x| x > 0.0, "a positive amount in USD per step"));
+    let latency =
+        t.get("latency").map_or(Some(d.latency_s), |f| f.duration_where(|x| x >= 0.0, "zero or a positive duration"));
+    let gas = t.get("gas").map_or(Some(d.gas), |f| f.number_where(|x| x >= 0.0, "zero or more gas units"));
+    let price =
+        t.get("gas_price").map_or(Some(d.gas_price_gwei), |f| f.number_where(|x| x >= 0.0, "zero or more gwei"));
+    Some(LiquidatorSpec { capital_per_step_usd: capital?, latency_s: latency?, gas: gas?, gas_price_gwei: price? })
 }
 
 fn parse_shock(field: &Field<'_, '_>, asset_known: &dyn Fn(&Field<'_, '_>, &str) -> bool) -> Option<Shock> {
