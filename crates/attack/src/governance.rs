@@ -1,11 +1,11 @@
 //! Governance: the cost to pass a malicious proposal, by each channel that can buy
 //! votes, against what governance controls (REFERENCES.md §5.1).
 
-use bulwark_market::ConstantProduct;
 use bulwark_spec::Protocol;
 use bulwark_spec::model::governance::Governance;
 use bulwark_spec::units::format_duration;
 
+use crate::consensus::acquisition_usd;
 use crate::vector::{CostItem, CostKind, PfcBasis, Vector, VectorKind, judge};
 
 /// The market assumptions of the governance vector, each reported with the result.
@@ -20,6 +20,9 @@ pub struct GovernanceOptions {
     pub flash_loan_fee: f64,
     /// Margin below which a vector is at risk.
     pub at_risk_below: f64,
+    /// Price, as a multiple of spot, at which tokens beyond the venue's depth are bought
+    /// (the same assumption as for stake; see `ConsensusOptions`).
+    pub outside_price_multiple: f64,
 }
 
 impl Default for GovernanceOptions {
@@ -28,6 +31,7 @@ impl Default for GovernanceOptions {
             drawdown: 0.5,
             borrow_rate: 0.10,
             flash_loan_fee: 0.0005,
+            outside_price_multiple: 2.0,
             at_risk_below: crate::vector::DEFAULT_AT_RISK_BELOW,
         }
     }
@@ -51,64 +55,42 @@ pub fn governance_vector(p: &Protocol, opts: &GovernanceOptions) -> Option<Vecto
     let votes = votes_needed(g);
     let mut channels: Vec<(String, Vec<CostItem>, Vec<String>)> = Vec::new();
 
-    // Buying on the market, with price impact, the round trip and the drawdown.
+    // Buying on the market, with price impact, then selling after execution at the
+    // drawn-down price.
     let venue = p.venues.iter().find(|v| v.pair[0] == g.token);
-    let market = venue.and_then(|v| Some((v, bulwark_market::curve(v).ok()?)));
-    match market {
-        Some((v, curve)) => {
-            let quote_usd = p.price_usd(&v.pair[1]);
-            match buy_and_sell_back(&curve, votes) {
-                Some((paid, recovered)) => channels.push((
-                    format!("buy {votes:.0} {} on {}", g.token, v.name),
-                    vec![
-                        item(
-                            format!("tokens bought on {} with price impact", v.name),
-                            paid * quote_usd,
-                            CostKind::Acquired,
-                        ),
-                        item(
-                            "sold back after execution: recovered".to_string(),
-                            -recovered * quote_usd,
-                            CostKind::Acquired,
-                        ),
-                        item(
-                            format!("drawdown of {:.0} % on the votes held until execution", opts.drawdown * 100.0),
-                            votes * price * opts.drawdown,
-                            CostKind::Destroyed,
-                        ),
-                    ],
-                    vec![format!(
-                        "the pool's curve prices the purchase; the token then falls {:.0} %",
-                        opts.drawdown * 100.0
-                    )],
-                )),
-                None => channels.push((
-                    format!("buy {votes:.0} {} on {}", g.token, v.name),
-                    Vec::new(),
-                    vec![format!(
-                        "{} does not hold {votes:.0} {}: the market alone cannot supply the votes",
-                        v.name, g.token
-                    )],
-                )),
-            }
-        }
-        None => channels.push((
-            format!("buy {votes:.0} {} at spot", g.token),
-            vec![
-                item(
-                    "tokens bought at spot (no venue in the spec: no price impact, a lower bound)".into(),
-                    0.0,
-                    CostKind::Acquired,
-                ),
-                item(
-                    format!("drawdown of {:.0} %", opts.drawdown * 100.0),
-                    votes * price * opts.drawdown,
-                    CostKind::Destroyed,
-                ),
-            ],
-            vec![format!("no venue trades {}: the purchase is priced at spot, a lower bound", g.token)],
+    let pool = venue.and_then(|v| Some((v, bulwark_market::curve(v).ok()?)));
+    let quote_usd = venue.map_or(0.0, |v| p.price_usd(&v.pair[1]));
+    let bought =
+        acquisition_usd(votes, pool.as_ref().map(|(v, c)| (c, v.fee)), quote_usd, price, opts.outside_price_multiple);
+    let resale = votes * price * (1.0 - opts.drawdown);
+    let where_bought = match (venue, bought.outside > 0.0) {
+        (Some(v), false) => format!("on {}", v.name),
+        (Some(v), true) => format!("on {} and outside it", v.name),
+        (None, _) => "at spot".to_string(),
+    };
+    let mut items = vec![item(
+        format!("{votes:.0} {} bought {where_bought}, price impact included", g.token),
+        bought.usd,
+        CostKind::Acquired,
+    )];
+    items.push(item(
+        format!("sold back after execution at {:.0} % below spot", opts.drawdown * 100.0),
+        -resale,
+        CostKind::Acquired,
+    ));
+    let mut buy_notes = vec![format!(
+        "the token falls {:.0} % once the proposal passes; the votes are sold then",
+        opts.drawdown * 100.0
+    )];
+    match venue {
+        Some(v) if bought.outside > 0.0 => buy_notes.push(format!(
+            "{} cannot supply {votes:.0} {}: {:.0} bought there until its price reaches {}× spot, {:.0} outside at that price (assumption)",
+            v.name, g.token, bought.from_pool, opts.outside_price_multiple, bought.outside
         )),
+        Some(_) => {}
+        None => buy_notes.push(format!("no venue trades {}: bought at spot with no price impact, a lower bound", g.token)),
     }
+    channels.push((format!("buy {votes:.0} {} {where_bought}", g.token), items, buy_notes));
 
     // Borrowing the votes for the voting period and the timelock.
     let lock_s = g.voting_period_s.unwrap_or(0.0) + g.timelock_s;
@@ -192,14 +174,6 @@ pub fn governance_vector(p: &Protocol, opts: &GovernanceOptions) -> Option<Vecto
         time_s: Some(lock_s),
         assumptions,
     })
-}
-
-/// Quote paid to buy `votes` base out of the pool, and quote recovered selling them back
-/// into the moved pool.
-fn buy_and_sell_back(pool: &ConstantProduct, votes: f64) -> Option<(f64, f64)> {
-    let paid = pool.quote_in_for_base_out(votes)?;
-    let recovered = pool.after_buying(votes)?.quote_out(votes);
-    Some((paid, recovered))
 }
 
 fn item(label: String, usd: f64, kind: CostKind) -> CostItem {

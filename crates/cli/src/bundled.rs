@@ -20,13 +20,34 @@ const FILES: &[(&str, &str)] = &[
         "data/prices/chainlink_hourly/wstETH_usd.csv",
         include_str!("../../../data/prices/chainlink_hourly/wstETH_usd.csv"),
     ),
-    ("data/prices/coingecko_hourly/USDC_usd.csv", include_str!("../../../data/prices/coingecko_hourly/USDC_usd.csv")),
-    ("data/prices/coingecko_hourly/USDT_usd.csv", include_str!("../../../data/prices/coingecko_hourly/USDT_usd.csv")),
     (
         "data/validators/ethereum_staking_entities_2023-04-19.csv",
         include_str!("../../../data/validators/ethereum_staking_entities_2023-04-19.csv"),
     ),
 ];
+
+/// Loads `spec`, or the bundled example without one; prints the errors of an invalid
+/// spec and returns `None` for it. The label names the spec in reports.
+///
+/// # Errors
+/// An I/O error preparing the bundled example.
+pub(crate) fn load_spec(
+    spec: Option<&Path>,
+    progress: &crate::progress::Progress,
+) -> io::Result<Option<(Protocol, String)>> {
+    let (loaded, label) = match spec {
+        Some(path) => (bulwark_spec::load(path), path.display().to_string()),
+        None => load()?,
+    };
+    match loaded {
+        Ok(p) => Ok(Some((p, label))),
+        Err(errors) => {
+            progress.finish();
+            crate::progress::error(&format!("{label} is not a valid spec:\n{errors}"));
+            Ok(None)
+        }
+    }
+}
 
 /// Loads the bundled example; the label names it in reports.
 ///

@@ -15,6 +15,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Exit code for bad input: a spec or data file that fails validation, an unreadable
 /// or unwritable path.
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a finding over the threshold the user chose with `--fail-on`.
+const EXIT_FINDING: u8 = 1;
+
+/// `--fail-on`: which verdict makes the command exit 1.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// Any vector whose CoC does not exceed its PfC.
+    Insecure,
+    /// Any vector insecure or at risk.
+    AtRisk,
+}
 
 #[derive(Parser)]
 #[command(
@@ -79,6 +90,56 @@ enum Command {
         /// Print the summary only; write no report folder.
         #[arg(long, conflicts_with = "out")]
         no_report: bool,
+        /// Paths of the tail-risk simulation (default: the spec's `scenario.paths`).
+        #[arg(long)]
+        paths: Option<u64>,
+        #[command(flatten)]
+        attack: commands::attack::AttackArgs,
+        /// Exit 1 when a vector is insecure (or at risk).
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+    },
+    /// Price every attack vector: consensus stake, oracle manipulation, governance,
+    /// committees. For each: the cost of corruption and its breakdown, the profit from
+    /// corruption and its basis, the slack and a verdict.
+    ///
+    /// With no SPEC, prices the bundled example.
+    Attack {
+        /// The protocol spec (TOML).
+        spec: Option<PathBuf>,
+        #[command(flatten)]
+        attack: commands::attack::AttackArgs,
+        /// Exit 1 when a vector is insecure (or at risk).
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+    },
+    /// Measure how concentrated a validator set is: Nakamoto coefficients (more than
+    /// 1/3 and 2/3 of active stake), Gini, HHI, entropy, Theil, and which single
+    /// country, hosting provider or client would halt the chain if lost.
+    ///
+    /// Recognizes the Solana, Sui, Cosmos Hub and Ethereum staking-entity files by shape.
+    Dispersion {
+        /// The validator file (JSON or CSV).
+        file: PathBuf,
+        /// What to group validators by.
+        #[arg(long, value_enum, default_value_t = commands::dispersion::By::Validator)]
+        by: commands::dispersion::By,
+    },
+    /// Simulate the tail risk of every lending market: Monte Carlo paths of prices,
+    /// lagging oracles, Aave v3 liquidations with finite liquidity and cascades; prints the
+    /// bad-debt distribution with a standard error beside every figure.
+    ///
+    /// With no SPEC, simulates the bundled example.
+    Simulate {
+        /// The protocol spec (TOML).
+        spec: Option<PathBuf>,
+        /// Paths to run (default: the spec's `scenario.paths`).
+        #[arg(long)]
+        paths: Option<u64>,
+        /// Run the exact per-account engine instead of the bucketed one (slower; for
+        /// small books and multi-asset accounts).
+        #[arg(long)]
+        exact: bool,
     },
     /// Check a spec and explain every error, with its file, line, column and key path.
     /// Exits 2 if there is any error.
@@ -88,12 +149,31 @@ enum Command {
     },
 }
 
+/// The report format of the global `--format`.
+fn output_format(global: &Global) -> bulwark_report::Format {
+    match global.format {
+        OutputFormat::Text => bulwark_report::Format::Text,
+        OutputFormat::Json => bulwark_report::Format::Json,
+        OutputFormat::Md => bulwark_report::Format::Markdown,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Assess { spec, out, no_report } => {
-            commands::assess::run(&cli.global, spec.as_deref(), (!no_report).then_some(out.as_path()))
+        Command::Assess { spec, out, no_report, paths, attack, fail_on } => commands::assess::run(
+            &cli.global,
+            spec.as_deref(),
+            (!no_report).then_some(out.as_path()),
+            paths,
+            &attack,
+            fail_on,
+        ),
+        Command::Attack { spec, attack, fail_on } => {
+            commands::attack::run(&cli.global, spec.as_deref(), &attack, fail_on)
         }
+        Command::Dispersion { file, by } => commands::dispersion::run(&cli.global, &file, by),
+        Command::Simulate { spec, paths, exact } => commands::simulate::run(&cli.global, spec.as_deref(), paths, exact),
         Command::Validate { spec } => commands::validate::run(&cli.global, &spec),
     };
     match outcome {

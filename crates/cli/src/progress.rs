@@ -56,6 +56,29 @@ impl Progress {
         }
     }
 
+    /// Turns the spinner into a bar counting `total` units (paths, grid points).
+    pub(crate) fn begin_count(&self, total: u64, unit: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(0);
+            if let Ok(style) = ProgressStyle::with_template(&format!(
+                "{{bar:40}} {{pos}}/{{len}} {unit} {{elapsed}} eta {{eta}} {{msg}}"
+            )) {
+                bar.set_style(style);
+            }
+        }
+        if self.verbose {
+            self.line(&format!("[{:>7.3} s] {total} {unit} to run", self.started.elapsed().as_secs_f64()));
+        }
+    }
+
+    /// Sets how many units are done.
+    pub(crate) fn set_count(&self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+
     /// Clears the spinner.
     pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {

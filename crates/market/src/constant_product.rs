@@ -12,18 +12,29 @@ pub struct ConstantProduct {
     fee: f64,
 }
 
-/// What moving the spot price by a factor costs, before arbitrage.
+/// What moving the spot price by a factor costs, before arbitrage. Amounts in tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PriceMove {
-    /// The factor k: the new spot over the old.
+    /// The factor k reached: the new spot over the old (the one asked for, unless the
+    /// curve's price bounds stop the move first).
     pub factor: f64,
     /// Quote paid in, fee included (zero when the price is pushed down).
     pub quote_in: f64,
     /// Base paid in, fee included (zero when the price is pushed up).
     pub base_in: f64,
+    /// Base received (zero when the price is pushed down).
+    pub base_out: f64,
+    /// Quote received (zero when the price is pushed up).
+    pub quote_out: f64,
+    /// The fee part of the input, valued at the old spot, in quote.
+    pub fee_quote: f64,
     /// What the attacker gives back when arbitrage restores the price, valued at the
-    /// old spot, before fees: L(k) = y(√k − 1)²/√k.
+    /// old spot, before fees: L(k) = y(√k − 1)²/√k on a constant-product curve.
     pub arbitrage_loss_quote: f64,
+    /// What the attacker loses by trading what it received back into the moved pool itself
+    /// (both fees included), valued at the old spot, in quote: the cost of a manipulation
+    /// that is undone within the same transaction.
+    pub round_trip_loss_quote: f64,
 }
 
 impl ConstantProduct {
@@ -72,24 +83,49 @@ impl ConstantProduct {
         Some(self.quote * base_out / (self.base - base_out) / (1.0 - self.fee))
     }
 
-    /// The pool after `base_out` was bought out of it with the quote
-    /// [`quote_in_for_base_out`](Self::quote_in_for_base_out) asks (the fee stays in the pool).
-    pub fn after_buying(&self, base_out: f64) -> Option<ConstantProduct> {
-        let quote_in = self.quote_in_for_base_out(base_out)?;
-        Some(ConstantProduct { base: self.base - base_out, quote: self.quote + quote_in, fee: self.fee })
-    }
-
     /// The cost of moving the spot price by the factor `k` (k > 1 pushes it up).
     ///
     /// # Formula
-    /// REFERENCES.md §4.1: pump Δy = y(√k − 1), dump Δx = x(1/√k − 1), each grossed up
-    /// by 1/(1−f); arbitrage loss L(k) = y(√k − 1)²/√k, symmetric under k ↔ 1/k.
+    /// REFERENCES.md §4.1: pump Δy = y(√k − 1) for Δx = x(1 − 1/√k), dump Δx = x(1/√k − 1)
+    /// for Δy = y(1 − √k), each input grossed up by 1/(1−f); arbitrage loss
+    /// L(k) = y(√k − 1)²/√k, symmetric under k ↔ 1/k. The fee leaves the curve (as in v3; a
+    /// v2 pair keeps it in its reserves, moving the price slightly further). The round trip
+    /// sells the output back into the moved pool (x/√k, y√k) with the fee on that input too.
     pub fn cost_to_move(&self, k: f64) -> PriceMove {
+        let (x, y, f) = (self.base, self.quote, self.fee);
         let r = k.max(f64::MIN_POSITIVE).sqrt();
-        let gross = 1.0 / (1.0 - self.fee);
-        let (quote_in, base_in) =
-            if k >= 1.0 { (self.quote * (r - 1.0) * gross, 0.0) } else { (0.0, self.base * (1.0 / r - 1.0) * gross) };
-        PriceMove { factor: k, quote_in, base_in, arbitrage_loss_quote: self.quote * (r - 1.0).powi(2) / r }
+        let gross = 1.0 / (1.0 - f);
+        let p = y / x;
+        let (x1, y1) = (x / r, y * r);
+        if k >= 1.0 {
+            let (quote_in, base_out) = (y * (r - 1.0) * gross, x * (1.0 - 1.0 / r));
+            let a = base_out * (1.0 - f);
+            let back = y1 * a / (x1 + a);
+            PriceMove {
+                factor: k,
+                quote_in,
+                base_in: 0.0,
+                base_out,
+                quote_out: 0.0,
+                fee_quote: quote_in * f,
+                arbitrage_loss_quote: y * (r - 1.0).powi(2) / r,
+                round_trip_loss_quote: quote_in - back,
+            }
+        } else {
+            let (base_in, quote_out) = (x * (1.0 / r - 1.0) * gross, y * (1.0 - r));
+            let a = quote_out * (1.0 - f);
+            let back = x1 * a / (y1 + a);
+            PriceMove {
+                factor: k,
+                quote_in: 0.0,
+                base_in,
+                base_out: 0.0,
+                quote_out,
+                fee_quote: base_in * f * p,
+                arbitrage_loss_quote: y * (r - 1.0).powi(2) / r,
+                round_trip_loss_quote: (base_in - back) * p,
+            }
+        }
     }
 
     /// How much base can be sold before the marginal price falls by `drop` (0.02 is

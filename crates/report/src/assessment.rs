@@ -1,14 +1,14 @@
 //! The [`Assessment`]: one serde value that every analysis fills in and every
 //! renderer reads. Its JSON form is `report.json`, documented in `docs/report.md`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Version of the JSON schema; raised whenever a field changes meaning or is removed.
 /// Adding a field does not raise it.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything bulwark concluded about one protocol.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
     /// [`SCHEMA_VERSION`] of this document.
     pub schema_version: u32,
@@ -24,10 +24,14 @@ pub struct Assessment {
     pub lending: Vec<LendingBook>,
     /// The validator set, when the spec describes one.
     pub consensus: Option<StakeDistribution>,
+    /// The cost of attack of every vector, when assessed.
+    pub attack: Option<bulwark_attack::AttackAssessment>,
+    /// The tail-risk simulation of each lending market, when run.
+    pub tail_risk: Vec<bulwark_sim::simulate::SimReport>,
 }
 
 /// The protocol's identity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProtocolInfo {
     /// Its name.
     pub name: String,
@@ -38,7 +42,7 @@ pub struct ProtocolInfo {
 }
 
 /// What the spec lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Inventory {
     /// Assets with price and volatility.
     pub assets: Vec<AssetRow>,
@@ -53,7 +57,7 @@ pub struct Inventory {
 }
 
 /// One asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssetRow {
     /// Symbol.
     pub symbol: String,
@@ -66,7 +70,7 @@ pub struct AssetRow {
 }
 
 /// One venue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VenueRow {
     /// Name.
     pub name: String,
@@ -81,7 +85,7 @@ pub struct VenueRow {
 }
 
 /// One oracle.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OracleRow {
     /// The asset priced.
     pub asset: String,
@@ -90,7 +94,7 @@ pub struct OracleRow {
 }
 
 /// One committee.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CommitteeRow {
     /// Name.
     pub name: String,
@@ -103,7 +107,7 @@ pub struct CommitteeRow {
 }
 
 /// A lending market's book as the spec gives it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LendingBook {
     /// Market name.
     pub market: String,
@@ -122,7 +126,7 @@ pub struct LendingBook {
 }
 
 /// One reserve of a market.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReserveRow {
     /// Asset.
     pub asset: String,
@@ -143,7 +147,7 @@ pub struct ReserveRow {
 }
 
 /// Health factors of a book, weighted by each position's debt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HealthSummary {
     /// Debt-weighted quantiles `(q, health factor)` for q in 1, 5, 25, 50, 75, 95 %.
     pub quantiles: Vec<(f64, f64)>,
@@ -158,7 +162,7 @@ pub struct HealthSummary {
 }
 
 /// A validator set's stake distribution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StakeDistribution {
     /// Chain name.
     pub chain: String,

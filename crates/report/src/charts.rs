@@ -3,8 +3,11 @@
 
 use plotters::prelude::*;
 
+use bulwark_sim::simulate::Fan;
+
 use crate::ReportError;
 use crate::assessment::{HealthSummary, StakeDistribution};
+use crate::format::usd;
 
 const WIDTH: u32 = 720;
 const HEIGHT: u32 = 360;
@@ -100,6 +103,243 @@ pub(crate) fn lorenz_curve(title: &str, s: &StakeDistribution) -> Result<String,
             .map_err(chart_error)?
             .label(format!("{} (Gini {:.3})", s.chain, s.gini))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], LINE.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GUIDE)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+const WORST: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
+
+/// Paths by bad debt: no bad debt, then one bar per decade of USD.
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn bad_debt_histogram(title: &str, bins: &[(f64, u64)]) -> Result<String, ReportError> {
+    let labels: Vec<String> = bins
+        .iter()
+        .map(|(edge, _)| if *edge == 0.0 { "none".to_string() } else { format!("≥{}", usd(*edge)) })
+        .collect();
+    let ymax = bins.iter().map(|(_, c)| *c).max().unwrap_or(1).max(1) as f64 * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let n = bins.len().max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0..n, 0.0..ymax)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+            .x_desc("bad debt at the horizon")
+            .y_desc("paths")
+            .draw()
+            .map_err(chart_error)?;
+        chart
+            .draw_series(bins.iter().enumerate().map(|(i, (edge, count))| {
+                let color = if *edge == 0.0 { BAR } else { BAR_DANGER };
+                let mut bar = Rectangle::new([(i, 0.0), (i + 1, *count as f64)], color.filled());
+                bar.set_margin(0, 0, 3, 3);
+                bar
+            }))
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// The fan chart: 5–95 % and 25–75 % bands of an asset's price, the median, and the
+/// worst paths drawn over them.
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn fan_chart(title: &str, fan: &Fan) -> Result<String, ReportError> {
+    let hours: Vec<f64> = fan.t_s.iter().map(|t| t / 3600.0).collect();
+    let all = fan.quantiles.iter().chain(fan.worst.iter()).flatten().copied();
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let (lo, hi) = if lo.is_finite() && hi > lo { (lo * 0.98, hi * 1.02) } else { (0.0, 1.0) };
+    let tmax = hours.last().copied().unwrap_or(1.0).max(1e-9);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..tmax, lo..hi)
+            .map_err(chart_error)?;
+        chart.configure_mesh().x_desc("hours").y_desc(format!("{} (USD)", fan.asset)).draw().map_err(chart_error)?;
+        let band = |low: &[f64], high: &[f64]| -> Vec<(f64, f64)> {
+            hours
+                .iter()
+                .zip(high)
+                .map(|(t, y)| (*t, *y))
+                .chain(hours.iter().zip(low).rev().map(|(t, y)| (*t, *y)))
+                .collect()
+        };
+        let [p5, p25, p50, p75, p95] = &fan.quantiles;
+        chart.draw_series(std::iter::once(Polygon::new(band(p5, p95), LINE.mix(0.12)))).map_err(chart_error)?;
+        chart.draw_series(std::iter::once(Polygon::new(band(p25, p75), LINE.mix(0.25)))).map_err(chart_error)?;
+        chart
+            .draw_series(LineSeries::new(hours.iter().copied().zip(p50.iter().copied()), LINE.stroke_width(2)))
+            .map_err(chart_error)?
+            .label("median; bands 25–75 % and 5–95 %")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], LINE.stroke_width(2)));
+        for (i, path) in fan.worst.iter().enumerate() {
+            let series = chart
+                .draw_series(LineSeries::new(hours.iter().copied().zip(path.iter().copied()), WORST.stroke_width(1)))
+                .map_err(chart_error)?;
+            if i == 0 {
+                series.label("worst paths").legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], WORST));
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GUIDE)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// Mean debt liquidated per interval, over time.
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn liquidations_over_time(title: &str, series: &[(f64, f64)]) -> Result<String, ReportError> {
+    let points: Vec<(f64, f64)> = series.iter().map(|(t, usd)| (t / 3600.0, usd / 1e6)).collect();
+    let tmax = points.last().map_or(1.0, |p| p.0).max(1e-9);
+    let ymax = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..tmax, 0.0..ymax)
+            .map_err(chart_error)?;
+        chart.configure_mesh().x_desc("hours").y_desc("USD millions").draw().map_err(chart_error)?;
+        chart
+            .draw_series(AreaSeries::new(points.iter().copied(), 0.0, BAR.mix(0.3)).border_style(BAR.stroke_width(2)))
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// CoC against PfC per vector, as paired horizontal bars on a log scale.
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn coc_against_pfc(title: &str, bars: &[(String, f64, Option<f64>)]) -> Result<String, ReportError> {
+    let values = bars.iter().flat_map(|(_, c, p)| [Some(*c), *p]).flatten().filter(|x| *x > 0.0);
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let (lo, hi) =
+        if lo.is_finite() { (lo.log10().floor(), hi.log10().ceil().max(lo.log10().floor() + 1.0)) } else { (0.0, 1.0) };
+    let n = bars.len().max(1);
+    let height = (60 + 34 * n as u32).max(200);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH + 260, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(380)
+            .build_cartesian_2d(lo..hi, 0..n)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|i| bars.get(*i).map(|b| b.0.clone()).unwrap_or_default())
+            .x_label_formatter(&|x| usd(10f64.powf(*x)))
+            .x_desc("USD")
+            .draw()
+            .map_err(chart_error)?;
+        let log = |x: f64| if x > 0.0 { x.log10().max(lo) } else { lo };
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, (_, coc, _))| {
+                let mut bar = Rectangle::new([(lo, i), (log(*coc), i + 1)], BAR.filled());
+                bar.set_margin(4, 16, 0, 0);
+                bar
+            }))
+            .map_err(chart_error)?;
+        chart
+            .draw_series(bars.iter().enumerate().filter_map(|(i, (_, _, pfc))| {
+                let mut bar = Rectangle::new([(lo, i), (log((*pfc)?), i + 1)], BAR_DANGER.filled());
+                bar.set_margin(18, 4, 0, 0);
+                Some(bar)
+            }))
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// Several Lorenz curves in one chart.
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn lorenz_curves(title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> Result<String, ReportError> {
+    const PALETTE: [RGBColor; 6] = [
+        RGBColor(0x1f, 0x4e, 0x79),
+        RGBColor(0xc0, 0x39, 0x2b),
+        RGBColor(0x27, 0xae, 0x60),
+        RGBColor(0x8e, 0x44, 0xad),
+        RGBColor(0xd3, 0x54, 0x00),
+        RGBColor(0x16, 0xa0, 0x85),
+    ];
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT + 60)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..1.0, 0.0..1.0)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("share of entities, smallest first")
+            .y_desc("share of active stake")
+            .x_label_formatter(&|x| format!("{:.0} %", x * 100.0))
+            .y_label_formatter(&|y| format!("{:.0} %", y * 100.0))
+            .draw()
+            .map_err(chart_error)?;
+        chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], GUIDE.stroke_width(1))).map_err(chart_error)?;
+        for (i, (name, points)) in curves.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+                .map_err(chart_error)?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)

@@ -1,6 +1,8 @@
 //! The report's content, laid out once as sections of notes, tables and charts, so
 //! that the terminal, Markdown and HTML renderers show the same facts.
 
+use bulwark_spec::data::validators::ValidatorSet;
+
 use crate::ReportError;
 use crate::assessment::{Assessment, LendingBook, StakeDistribution};
 use crate::charts;
@@ -34,8 +36,17 @@ fn strings<const N: usize>(cells: [&str; N]) -> Vec<String> {
 
 /// Lays out an assessment. Charts are drawn only when `with_charts` is set (the terminal
 /// summary has no use for them).
-pub(crate) fn layout(a: &Assessment, with_charts: bool) -> Result<Vec<Section>, ReportError> {
+pub(crate) fn layout(
+    a: &Assessment,
+    validators: Option<&ValidatorSet>,
+    with_charts: bool,
+    detail: bool,
+) -> Result<Vec<Section>, ReportError> {
     let mut sections = vec![overview(a)];
+    if let Some(attack) = &a.attack {
+        sections.extend(crate::attack_section::sections(attack, validators, with_charts, detail)?);
+    }
+    sections.extend(crate::tail_risk::sections(&a.tail_risk, with_charts)?);
     for (i, book) in a.lending.iter().enumerate() {
         sections.push(lending(book, i, with_charts)?);
     }

@@ -35,6 +35,8 @@ pub fn assess_spec(protocol: &Protocol, spec: &str, seed: u64) -> Assessment {
         inventory: inventory(protocol),
         lending: protocol.markets.iter().map(|m| lending_book(protocol, m, seed)).collect(),
         consensus: protocol.consensus.as_ref().map(stake_distribution),
+        attack: None,
+        tail_risk: Vec::new(),
     }
 }
 
@@ -64,16 +66,17 @@ fn inventory(p: &Protocol) -> Inventory {
         .venues
         .iter()
         .filter_map(|v| {
-            let curve = bulwark_market::curve(v).ok()?;
+            let curve = bulwark_market::venue_curve(v).ok()?;
             let base_usd = p.price_usd(&v.pair[0]);
             let quote_usd = p.price_usd(&v.pair[1]);
-            let (_, quote) = curve.reserves();
+            // TVL at the pool's own price: 2 · quote reserve for x · y = k; for Uniswap v3,
+            // what the listed ticks' liquidity holds at the current price.
             Some(VenueRow {
                 name: v.name.clone(),
                 pair: format!("{}/{}", v.pair[0], v.pair[1]),
-                tvl_usd: quote * quote_usd * 2.0,
-                depth_2pct_usd: curve.base_depth(0.02) * base_usd,
-                depth_10pct_usd: curve.base_depth(0.10) * base_usd,
+                tvl_usd: curve.tvl_quote() * quote_usd,
+                depth_2pct_usd: curve.base_depth(0.02).ok()? * base_usd,
+                depth_10pct_usd: curve.base_depth(0.10).ok()? * base_usd,
             })
         })
         .collect();

@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 
 mod assessment;
+mod attack_section;
 mod charts;
 mod document;
 mod format;
 mod inventory;
 mod render;
+mod tail_risk;
 
 use std::path::{Path, PathBuf};
 
@@ -50,9 +52,44 @@ pub enum Format {
 /// [`ReportError`] if a chart or the JSON cannot be made.
 pub fn render(a: &Assessment, format: Format) -> Result<String, ReportError> {
     Ok(match format {
-        Format::Text => render::text(&document::layout(a, false)?),
+        Format::Text => render::text(&document::layout(a, None, false, false)?),
         Format::Json => serde_json::to_string_pretty(a)? + "\n",
-        Format::Markdown => render::markdown(&document::layout(a, false)?),
+        Format::Markdown => render::markdown(&document::layout(a, None, false, true)?),
+    })
+}
+
+/// Renders simulation reports (`bulwark simulate`) as text or Markdown; JSON is the
+/// reports themselves.
+///
+/// # Errors
+/// [`ReportError`] if a chart or the JSON cannot be made.
+pub fn render_simulation(reports: &[bulwark_sim::simulate::SimReport], format: Format) -> Result<String, ReportError> {
+    Ok(match format {
+        Format::Json => {
+            let first = reports.first().map(|r| &r.summary);
+            let doc = serde_json::json!({
+                "schema_version": SCHEMA_VERSION,
+                "paths": first.map(|s| s.paths),
+                "seed": first.map(|s| s.seed),
+                "markets": reports,
+            });
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        Format::Text => render::text(&tail_risk::sections(reports, false)?),
+        Format::Markdown => render::markdown(&tail_risk::sections(reports, false)?),
+    })
+}
+
+/// Renders an attack assessment (`bulwark attack`) as text or Markdown; JSON is the
+/// assessment itself. `validators` lets the Markdown and HTML draw Lorenz curves.
+///
+/// # Errors
+/// [`ReportError`] if the JSON cannot be made.
+pub fn render_attack(a: &bulwark_attack::AttackAssessment, format: Format) -> Result<String, ReportError> {
+    Ok(match format {
+        Format::Json => serde_json::to_string_pretty(a)? + "\n",
+        Format::Text => render::text(&attack_section::sections(a, None, false, false)?),
+        Format::Markdown => render::markdown(&attack_section::sections(a, None, false, true)?),
     })
 }
 
@@ -62,9 +99,14 @@ pub fn render(a: &Assessment, format: Format) -> Result<String, ReportError> {
 ///
 /// # Errors
 /// [`ReportError::Write`] naming the file that could not be written.
-pub fn write_report(dir: &Path, a: &Assessment) -> Result<Vec<PathBuf>, ReportError> {
+/// `validators`, when given, draws the Lorenz curves of stake by dimension.
+pub fn write_report(
+    dir: &Path,
+    a: &Assessment,
+    validators: Option<&bulwark_spec::data::validators::ValidatorSet>,
+) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })?;
-    let sections = document::layout(a, true)?;
+    let sections = document::layout(a, validators, true, true)?;
     let mut files = vec![
         ("report.json".to_string(), serde_json::to_string_pretty(a)? + "\n"),
         ("report.md".to_string(), render::markdown(&sections)),

@@ -42,11 +42,7 @@ fn text_table(out: &mut String, t: &Table) {
             .enumerate()
             .map(|(i, c)| {
                 let pad = w.get(i).copied().unwrap_or(0).saturating_sub(c.chars().count());
-                if i == 0 || i + 1 == cells.len() && c.starts_with('█') {
-                    format!("{c}{}", " ".repeat(pad))
-                } else {
-                    format!("{}{c}", " ".repeat(pad))
-                }
+                if i > 0 && numeric(c) { format!("{}{c}", " ".repeat(pad)) } else { format!("{c}{}", " ".repeat(pad)) }
             })
             .collect::<Vec<_>>()
             .join("  ")
@@ -58,6 +54,11 @@ fn text_table(out: &mut String, t: &Table) {
     for row in &t.rows {
         let _ = writeln!(out, "  {}", line(row));
     }
+}
+
+/// Whether a cell reads as a figure, to be right-aligned: money, a number, a percentage, a dash.
+fn numeric(cell: &str) -> bool {
+    cell.chars().next().is_none_or(|c| c.is_ascii_digit() || matches!(c, '$' | '-' | '—' | '<' | '≥'))
 }
 
 /// Markdown; each chart is referenced as an SVG file written beside `report.md`.

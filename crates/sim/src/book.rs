@@ -123,7 +123,7 @@ mod tests {
     #[test]
     fn multi_asset_accounts_go_to_the_exact_engine() {
         let multi = IndexedPosition { collateral: vec![(0, 1.0), (2, 1.0)], debt: vec![(1, 10.0)] };
-        let (books, rest) = bucketize(&[multi.clone()], &[0.8, 0.0, 0.7], &[100.0, 1.0, 50.0]);
+        let (books, rest) = bucketize(std::slice::from_ref(&multi), &[0.8, 0.0, 0.7], &[100.0, 1.0, 50.0]);
         assert!(books.is_empty());
         assert_eq!(rest, vec![multi]);
     }

@@ -66,7 +66,9 @@ pub struct Scratch {
     feeds: Vec<PushFeed>,
     gaps: Vec<PoolGap>,
     frontier: Vec<usize>,
-    touched: Vec<(usize, Bucket)>,
+    heaps: Vec<std::collections::BinaryHeap<Live>>,
+    retry: Vec<Live>,
+    backoff: Vec<(usize, usize)>,
     accounts: Vec<IndexedPosition>,
 }
 
@@ -160,66 +162,107 @@ fn reset(w: &World, s: &mut Scratch, exact: bool) {
     s.gaps.resize(n, PoolGap::default());
     s.frontier.clear();
     s.frontier.resize(w.pairs.len(), 0);
-    s.touched.clear();
+    s.heaps.resize_with(w.pairs.len(), Default::default);
+    for heap in &mut s.heaps {
+        heap.clear();
+    }
+    s.retry.clear();
+    s.backoff.clear();
+    s.backoff.resize(w.pairs.len(), (0, 1));
     if exact {
         s.accounts.clone_from(&w.accounts);
     }
 }
 
 /// Runs one path with the bucket engine. `returns` holds `steps × assets` log-returns.
+///
+/// Buckets enter play when their health factor first falls below 1 at the oracle the
+/// liquidators read (a pointer over each pair's buckets, sorted by initial health).
+/// From then on each lives in its pair's min-heap, keyed by its health factor at the
+/// initial prices, so a step only looks at the buckets that are liquidatable now: worst
+/// first, until the step's capital is spent or [`GIVE_UP_AFTER`] attempts in a row do
+/// not pay. Cost per step is proportional to liquidatable buckets, not to the book.
 pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
     reset(w, s, false);
     let n = w.assets.len();
     let p0 = w.price0();
     let mut out = PathOutcome::default();
     let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0 };
+    let key = |pi: usize, b: &Bucket| {
+        let pair = &w.pairs[pi];
+        b.collateral * p0[pair.collateral] * w.assets[pair.collateral].lt / (b.debt * p0[pair.debt])
+    };
     for step in 0..w.steps {
         m.t_s = advance(w, s, step, &returns[step * n..(step + 1) * n]);
         m.capital_left = w.liquidators.capital_per_step_usd;
-        // Buckets whose health factor fell below 1 at the (lagged) oracle join the touched set.
+        let (mut liquidated, mut written_off) = (0.0, 0.0);
         for (pi, pair) in w.pairs.iter().enumerate() {
-            let ratio = (s.lagged[pair.collateral] / p0[pair.collateral]) / (s.lagged[pair.debt] / p0[pair.debt]);
-            while let Some(b) = pair.buckets.get(s.frontier[pi]).filter(|b| b.hf0 * ratio < 1.0) {
-                out.debt_at_risk_usd += b.debt * p0[pair.debt];
-                s.touched.push((pi, *b));
+            let (c, d) = (pair.collateral, pair.debt);
+            let ratio_seen = (s.lagged[c] / p0[c]) / (s.lagged[d] / p0[d]);
+            let ratio_now = (s.oracle[c] / p0[c]) / (s.oracle[d] / p0[d]);
+            // Buckets whose health factor fell below 1 join the heap.
+            while let Some(b) = pair.buckets.get(s.frontier[pi]).filter(|b| b.hf0 * ratio_seen < 1.0) {
+                out.debt_at_risk_usd += b.debt * p0[d];
+                s.heaps[pi].push(Live { key: b.hf0, bucket: *b });
                 s.frontier[pi] += 1;
             }
-        }
-        let (mut liquidated, mut written_off) = (0.0, 0.0);
-        for i in 0..s.touched.len() {
-            let (pi, mut b) = s.touched[i];
-            if b.debt <= 0.0 {
+            let mut failures = 0;
+            let (next_try, wait) = s.backoff[pi];
+            if step < next_try {
                 continue;
             }
-            let (c, d) = (w.pairs[pi].collateral, w.pairs[pi].debt);
-            let lt = w.assets[c].lt;
-            let hf_seen = b.collateral * s.lagged[c] * lt / (b.debt * s.lagged[d]);
-            let hf_now = b.collateral * s.oracle[c] * lt / (b.debt * s.oracle[d]);
-            if hf_seen >= 1.0 || hf_now >= 1.0 {
-                continue;
-            }
-            if let Some(l) = m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
-                b.collateral -= l.collateral_seized;
-                b.debt -= l.debt_repaid;
-                liquidated += l.debt_repaid * s.market[d];
-                out.liquidations += b.positions;
-                if b.collateral <= DUST * b.positions && b.debt > 0.0 {
-                    written_off += b.debt * s.market[d];
-                    b.debt = 0.0;
+            let mut succeeded = false;
+            while m.capital_left > 0.0 && failures < GIVE_UP_AFTER {
+                let Some(top) = s.heaps[pi].peek().copied().filter(|l| l.key * ratio_seen < 1.0) else { break };
+                s.heaps[pi].pop();
+                let hf_now = top.key * ratio_now;
+                if hf_now >= 1.0 {
+                    s.retry.push(top);
+                    continue;
                 }
-                s.touched[i].1 = b;
+                let mut b = top.bucket;
+                match m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
+                    Some(l) => {
+                        failures = 0;
+                        succeeded = true;
+                        b.collateral -= l.collateral_seized;
+                        b.debt -= l.debt_repaid;
+                        liquidated += l.debt_repaid * s.market[d];
+                        out.liquidations += b.positions;
+                        if b.collateral <= DUST * b.positions {
+                            written_off += b.debt.max(0.0) * s.market[d];
+                        } else if b.debt > 0.0 {
+                            s.retry.push(Live { key: key(pi, &b), bucket: b });
+                        }
+                    }
+                    None => {
+                        failures += 1;
+                        s.retry.push(top);
+                    }
+                }
             }
+            // A pair that did not pay at all waits 1, 2, 4, ... up to 64 steps before the
+            // next try; any success resets the wait.
+            s.backoff[pi] = if succeeded || failures < GIVE_UP_AFTER {
+                (0, 1)
+            } else {
+                (step + wait, (wait * 2).min(MAX_BACKOFF_STEPS))
+            };
+            let retry = std::mem::take(&mut s.retry);
+            s.heaps[pi].extend(retry.iter().copied());
+            s.retry = retry;
+            s.retry.clear();
         }
         book_step(&mut out, m.t_s, liquidated, written_off);
         rec.step(m.t_s, &s.reference, &s.market, &s.oracle, liquidated, written_off);
     }
-    // At the horizon, whatever is underwater at market prices is bad debt too.
-    for (pi, b) in &s.touched {
-        let (c, d) = (w.pairs[*pi].collateral, w.pairs[*pi].debt);
-        out.bad_debt_usd += (b.debt * s.market[d] - b.collateral * s.market[c]).max(0.0);
-    }
+    // At the horizon, whatever is underwater at market prices is bad debt too: buckets
+    // in play, and untouched ones the market (not the oracle) has sunk.
     for (pi, pair) in w.pairs.iter().enumerate() {
         let (c, d) = (pair.collateral, pair.debt);
+        for l in s.heaps[pi].iter() {
+            out.bad_debt_usd += (l.bucket.debt * s.market[d] - l.bucket.collateral * s.market[c]).max(0.0);
+        }
         let ratio = (s.market[c] / p0[c]) / (s.market[d] / p0[d]);
         let lt = w.assets[c].lt;
         for b in pair.buckets[s.frontier[pi]..].iter().take_while(|b| b.hf0 * ratio < lt) {
@@ -228,6 +271,44 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
     }
     out.bad_debt_usd += out.realized_bad_debt_usd;
     out
+}
+
+/// Liquidators stop working a pair for the step after this many unprofitable attempts in
+/// a row: the venue is too thin or the positions too small for the gas, and the next
+/// bucket, healthier than the last, is no more likely to pay.
+pub const GIVE_UP_AFTER: usize = 8;
+
+/// The longest a pair that does not pay is left alone, in steps: liquidators keep
+/// watching, but a position that did not pay a minute ago rarely pays the next.
+pub const MAX_BACKOFF_STEPS: usize = 64;
+
+/// A bucket in play: its health factor at the initial prices (the heap's key; its health
+/// factor now is this times the pair's price ratio) and its state.
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    key: f64,
+    bucket: Bucket,
+}
+
+impl PartialEq for Live {
+    fn eq(&self, other: &Self) -> bool {
+        self.key.total_cmp(&other.key).is_eq()
+    }
+}
+
+impl Eq for Live {}
+
+impl PartialOrd for Live {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Live {
+    /// Reversed, so that `BinaryHeap` pops the lowest health factor first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key.total_cmp(&self.key)
+    }
 }
 
 /// Runs one path with the exact engine: one row per account, any mix of assets. Each

@@ -6,6 +6,7 @@ pub mod liquidation;
 pub mod oracle;
 pub mod process;
 pub mod run;
+pub mod simulate;
 pub mod stats;
 pub mod venue;
 pub mod world;

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::{NoRecord, PathOutcome, Recorder, Scratch, run_buckets, run_exact};
-use crate::stats::{Estimate, mean, probability, quantile, tail_mean};
+use crate::stats::{mean, probability, quantile, tail_mean};
 use crate::world::World;
 
 /// Which engine runs the paths.
@@ -116,7 +116,8 @@ pub fn run(
     out
 }
 
-/// The bad-debt distribution and the figures risk teams report, each with its standard error.
+/// The bad-debt distribution and the figures risk teams report. Every estimate's Monte
+/// Carlo standard error is in `std_error` under the same name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     /// Paths run.
@@ -127,42 +128,66 @@ pub struct Summary {
     pub engine: EngineKind,
     /// Total debt at the start, USD.
     pub total_debt_usd: f64,
-    /// Bad debt at the horizon, USD: mean and quantiles.
+    /// Bad debt at the horizon, USD: mean, quantiles and maximum.
     pub bad_debt: Distribution,
     /// 95th percentile of bad debt (Chaos Labs' VaR), USD.
-    pub var95_usd: Estimate,
+    pub var95_usd: f64,
     /// 99th percentile of bad debt (extreme VaR), USD.
-    pub var99_usd: Estimate,
+    pub var99_usd: f64,
     /// Mean bad debt in the worst 1 % of paths, USD.
-    pub cvar99_usd: Estimate,
+    pub cvar99_usd: f64,
     /// Probability that bad debt exceeds 1 % of total debt (Gauntlet's failure).
-    pub prob_insolvency: Estimate,
+    pub prob_insolvency: f64,
     /// Probability of any bad debt.
-    pub prob_any_bad_debt: Estimate,
-    /// 95th percentile of debt liquidated (Gauntlet's liquidations at risk), USD.
-    pub liquidations_at_risk_usd: Estimate,
+    pub prob_any_bad_debt: f64,
+    /// 95th percentile of debt liquidated per path (Gauntlet's liquidations at risk), USD.
+    pub liquidations_at_risk_usd: f64,
     /// Mean debt liquidated per path, USD.
-    pub liquidated_volume: Estimate,
+    pub liquidated_volume: f64,
     /// Mean time to the first write-off over paths that have one, seconds.
-    pub time_to_first_bad_debt_s: Option<Estimate>,
-    /// The standard error of the mean bad debt, repeated at the top level for readers
-    /// that look for one number.
-    pub std_error: f64,
+    pub time_to_first_bad_debt_s: Option<f64>,
+    /// The standard errors of the estimates above.
+    pub std_error: StdErrors,
     /// The paths with the most bad debt, worst first.
     pub worst_paths: Vec<WorstPath>,
 }
 
-/// Mean and quantiles of a per-path figure.
+/// Monte Carlo standard errors, named as the estimates they belong to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StdErrors {
+    /// Of `bad_debt.mean`.
+    pub bad_debt_mean: f64,
+    /// Of `bad_debt.p50`.
+    pub bad_debt_p50: f64,
+    /// Of `bad_debt.p95` and `var95_usd`.
+    pub var95_usd: f64,
+    /// Of `bad_debt.p99` and `var99_usd`.
+    pub var99_usd: f64,
+    /// Of `cvar99_usd`.
+    pub cvar99_usd: f64,
+    /// Of `prob_insolvency`.
+    pub prob_insolvency: f64,
+    /// Of `prob_any_bad_debt`.
+    pub prob_any_bad_debt: f64,
+    /// Of `liquidations_at_risk_usd`.
+    pub liquidations_at_risk_usd: f64,
+    /// Of `liquidated_volume`.
+    pub liquidated_volume: f64,
+    /// Of `time_to_first_bad_debt_s`.
+    pub time_to_first_bad_debt_s: Option<f64>,
+}
+
+/// Mean, quantiles and maximum of a per-path figure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Distribution {
     /// Mean.
-    pub mean: Estimate,
+    pub mean: f64,
     /// Median.
-    pub p50: Estimate,
+    pub p50: f64,
     /// 95th percentile.
-    pub p95: Estimate,
+    pub p95: f64,
     /// 99th percentile.
-    pub p99: Estimate,
+    pub p99: f64,
     /// Largest.
     pub max: f64,
 }
@@ -193,27 +218,43 @@ pub fn summarize(world: &World, engine: EngineKind, seed: u64, out: &RunOutput, 
     order.sort_by(|a, b| bad[*b].total_cmp(&bad[*a]).then(a.cmp(b)));
     let threshold = 0.01 * world.total_debt_usd;
     let bad_mean = mean(&bad);
+    let (p50, p95, p99) = (quantile(&sorted, 0.5), quantile(&sorted, 0.95), quantile(&sorted, 0.99));
+    let cvar = tail_mean(&sorted, 0.99);
+    let (insolvent, any) = (probability(&bad, |x| x > threshold), probability(&bad, |x| x > 0.0));
+    let lar = quantile(&liquidated, 0.95);
+    let first = (!firsts.is_empty()).then(|| mean(&firsts));
     Summary {
         paths: out.outcomes.len() as u64,
         seed,
         engine,
         total_debt_usd: world.total_debt_usd,
         bad_debt: Distribution {
-            mean: bad_mean,
-            p50: quantile(&sorted, 0.5),
-            p95: quantile(&sorted, 0.95),
-            p99: quantile(&sorted, 0.99),
+            mean: bad_mean.value,
+            p50: p50.value,
+            p95: p95.value,
+            p99: p99.value,
             max: sorted.last().copied().unwrap_or(0.0),
         },
-        var95_usd: quantile(&sorted, 0.95),
-        var99_usd: quantile(&sorted, 0.99),
-        cvar99_usd: tail_mean(&sorted, 0.99),
-        prob_insolvency: probability(&bad, |x| x > threshold),
-        prob_any_bad_debt: probability(&bad, |x| x > 0.0),
-        liquidations_at_risk_usd: quantile(&liquidated, 0.95),
-        liquidated_volume: liquidated_mean,
-        time_to_first_bad_debt_s: (!firsts.is_empty()).then(|| mean(&firsts)),
-        std_error: bad_mean.std_error,
+        var95_usd: p95.value,
+        var99_usd: p99.value,
+        cvar99_usd: cvar.value,
+        prob_insolvency: insolvent.value,
+        prob_any_bad_debt: any.value,
+        liquidations_at_risk_usd: lar.value,
+        liquidated_volume: liquidated_mean.value,
+        time_to_first_bad_debt_s: first.map(|e| e.value),
+        std_error: StdErrors {
+            bad_debt_mean: bad_mean.std_error,
+            bad_debt_p50: p50.std_error,
+            var95_usd: p95.std_error,
+            var99_usd: p99.std_error,
+            cvar99_usd: cvar.std_error,
+            prob_insolvency: insolvent.std_error,
+            prob_any_bad_debt: any.std_error,
+            liquidations_at_risk_usd: lar.std_error,
+            liquidated_volume: liquidated_mean.std_error,
+            time_to_first_bad_debt_s: first.map(|e| e.std_error),
+        },
         worst_paths: order
             .iter()
             .take(worst)

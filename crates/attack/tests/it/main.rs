@@ -1,1 +1,5 @@
 //! Integration tests of bulwark-attack.
+
+mod consensus;
+mod dispersion;
+mod oracle;

@@ -1,4 +1,5 @@
-//! `bulwark assess [SPEC]`: the main job.
+//! `bulwark assess [SPEC]`: the main job: cost of attack, tail risk and what the spec
+//! alone gives, on stdout and in a report folder.
 
 #![allow(clippy::print_stdout)] // stdout is this command's output.
 
@@ -7,44 +8,49 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use bulwark_report::{Format, assess_spec, render, write_report};
+use bulwark_report::{assess_spec, render, write_report};
+use bulwark_sim::simulate::{SimError, SimOptions, simulate};
 
+use crate::commands::attack::{AttackArgs, verdict_code};
 use crate::progress::Progress;
-use crate::{EXIT_BAD_INPUT, Global, OutputFormat, bundled};
+use crate::{EXIT_BAD_INPUT, FailOn, Global, bundled, output_format};
 
-pub(crate) fn run(global: &Global, spec: Option<&Path>, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(
+    global: &Global,
+    spec: Option<&Path>,
+    out: Option<&Path>,
+    paths: Option<u64>,
+    attack: &AttackArgs,
+    fail_on: Option<FailOn>,
+) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(global);
     progress.stage("reading the spec and its data");
-    let (loaded, label) = match spec {
-        Some(path) => (bulwark_spec::load(path), path.display().to_string()),
-        None => {
-            let (protocol, label) = bundled::load().context("preparing the bundled example")?;
-            (protocol, label)
-        }
-    };
-    let protocol = match loaded {
-        Ok(p) => p,
-        Err(errors) => {
-            progress.finish();
-            crate::progress::error(&format!("{label} is not a valid spec:\n{errors}"));
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
+    let Some((protocol, label)) = bundled::load_spec(spec, &progress)? else {
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
     };
     let seed = global.seed.unwrap_or(protocol.scenario.seed);
     progress.stage("building the lending books and the stake distribution");
-    let assessment = assess_spec(&protocol, &label, seed);
-    let format = match global.format {
-        OutputFormat::Text => Format::Text,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Md => Format::Markdown,
+    let mut assessment = assess_spec(&protocol, &label, seed);
+    progress.stage("pricing every attack vector");
+    let attack_assessment = bulwark_attack::assess(&protocol, &attack.options()?);
+    let code = verdict_code(&attack_assessment, fail_on);
+    assessment.attack = Some(attack_assessment);
+    let paths = paths.unwrap_or(protocol.scenario.paths);
+    let opts = SimOptions { paths: Some(paths), seed: Some(seed), ..SimOptions::default() };
+    progress.begin_count(paths * protocol.markets.len() as u64, "paths");
+    assessment.tail_risk = match simulate(&protocol, &opts, &|done, _| progress.set_count(done)) {
+        Ok(reports) => reports,
+        Err(SimError::NoMarket) => Vec::new(),
+        Err(e) => return Err(e).context("simulating the tail risk"),
     };
     progress.stage("rendering");
-    let summary = render(&assessment, format)?;
+    let summary = render(&assessment, output_format(global))?;
+    let validators = protocol.consensus.as_ref().map(|c| &c.validators);
     let written = match out {
         Some(dir) => {
             progress.stage(&format!("writing the report to {}", dir.display()));
             Some(
-                write_report(dir, &assessment)
+                write_report(dir, &assessment, validators)
                     .with_context(|| format!("writing the report folder {}", dir.display()))?,
             )
         }
@@ -63,5 +69,5 @@ pub(crate) fn run(global: &Global, spec: Option<&Path>, out: Option<&Path>) -> a
             dir.join("index.html").display()
         ));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

@@ -5,14 +5,23 @@ use crate::{bulwark, repo, stderr, stdout};
 #[test]
 fn assess_with_no_argument_runs_the_bundled_example_from_any_folder() {
     let cwd = tempfile::tempdir().unwrap();
-    let out = bulwark(cwd.path(), &["assess"]);
+    let out = bulwark(cwd.path(), &["assess", "--paths", "200"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("Lending market modeled on Aave v3 Ethereum"), "{text}");
     assert!(text.contains("Lending book: Aave v3 Ethereum (Core)"), "{text}");
     assert!(text.contains("Validator set: Ethereum"), "{text}");
     assert!(stderr(&out).contains("seed: 7"), "the seed used is printed: {}", stderr(&out));
-    for file in ["report.json", "report.md", "index.html", "health-0.svg", "lorenz.svg"] {
+    for file in [
+        "report.json",
+        "report.md",
+        "index.html",
+        "health-0.svg",
+        "lorenz.svg",
+        "coc-pfc.svg",
+        "fan-0.svg",
+        "bad-debt-0.svg",
+    ] {
         assert!(cwd.path().join("bulwark-report").join(file).is_file(), "{file} was not written");
     }
 }
@@ -20,7 +29,7 @@ fn assess_with_no_argument_runs_the_bundled_example_from_any_folder() {
 #[test]
 fn assess_json_is_valid_json_with_schema_version_and_the_seed() {
     let cwd = tempfile::tempdir().unwrap();
-    let out = bulwark(cwd.path(), &["assess", "--format", "json", "--seed", "42", "--no-report"]);
+    let out = bulwark(cwd.path(), &["assess", "--format", "json", "--seed", "42", "--no-report", "--paths", "200"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
     assert_eq!(v["schema_version"], 1);
@@ -33,7 +42,7 @@ fn assess_json_is_valid_json_with_schema_version_and_the_seed() {
 fn the_seed_decides_the_generated_book() {
     let cwd = tempfile::tempdir().unwrap();
     let run = |seed: &str| {
-        let out = bulwark(cwd.path(), &["assess", "--format", "json", "--seed", seed, "--no-report"]);
+        let out = bulwark(cwd.path(), &["assess", "--format", "json", "--seed", seed, "--no-report", "--paths", "100"]);
         let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
         v["lending"][0]["health"]["quantiles"].clone()
     };
@@ -44,7 +53,7 @@ fn the_seed_decides_the_generated_book() {
 #[test]
 fn assess_markdown_has_the_tables() {
     let cwd = tempfile::tempdir().unwrap();
-    let out = bulwark(cwd.path(), &["assess", "--format", "md", "--no-report"]);
+    let out = bulwark(cwd.path(), &["assess", "--format", "md", "--no-report", "--paths", "100"]);
     assert!(out.status.success());
     let md = stdout(&out);
     assert!(md.starts_with("# Lending market modeled on Aave v3 Ethereum"), "{md}");
@@ -78,7 +87,7 @@ fn a_broken_spec_exits_2_with_its_errors_on_stderr() {
 fn an_unwritable_report_folder_is_bad_input() {
     let cwd = tempfile::tempdir().unwrap();
     std::fs::write(cwd.path().join("taken"), "a file, not a folder").unwrap();
-    let out = bulwark(cwd.path(), &["assess", "--out", "taken"]);
+    let out = bulwark(cwd.path(), &["assess", "--out", "taken", "--paths", "10"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("taken"), "{}", stderr(&out));
 }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure should stop the test loudly.
 
+mod analyses;
 mod assess;
 mod browser;
 mod validate;

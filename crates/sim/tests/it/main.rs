@@ -3,3 +3,4 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure should stop the test loudly.
 
 mod engine;
+mod process;

@@ -222,7 +222,7 @@ fn parse_model(t: &Table<'_, '_>) -> Option<PriceModel> {
                 .and_then(|f| f.number_where(|x| x.abs() < 5.0, "a log size in (-5, 5)"));
             let std = j
                 .require("std", "the std of log jump sizes, e.g. std = 0.08")
-                .and_then(|f| f.number_where(|x| x >= 0.0 && x < 5.0, "in [0, 5)"));
+                .and_then(|f| f.number_where(|x| (0.0..5.0).contains(&x), "in [0, 5)"));
             Some(PriceModel::Jump { intensity_per_day: intensity?, mean: mean?, std: std? })
         }
     }

@@ -1,11 +1,26 @@
 //! Dispersion of stake: how many entities, grouped along a dimension, it takes to
-//! cross a threshold, and how concentrated the distribution is (REFERENCES.md §2.2–2.3).
+//! cross a threshold, how concentrated the distribution is, and which single country,
+//! hosting provider or client could halt the chain (REFERENCES.md §2.2–2.3).
+//!
+//! [`group`] and [`nakamoto`] are the building blocks; [`dispersion`] reports every
+//! metric of one dimension and [`correlated_failure`] its single points of failure.
+
+mod failure;
+mod grouping;
+mod metrics;
 
 use std::collections::HashMap;
 
 use bulwark_spec::data::validators::{Validator, ValidatorSet};
 use bulwark_spec::units::Threshold;
 use serde::Serialize;
+
+pub use failure::{CorrelatedFailure, correlated_failure};
+pub use grouping::Grouping;
+pub use metrics::{ConcentrationRatios, Metrics, Nakamoto, tau_index};
+
+/// How many of the largest entities a [`Dispersion`] lists.
+pub const LARGEST_LISTED: usize = 10;
 
 /// What validators are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -104,6 +119,81 @@ pub fn nakamoto(stakes_desc: &[u128], threshold: Threshold) -> Option<usize> {
     None
 }
 
+/// The dispersion of a validator set's active stake along one dimension.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dispersion {
+    /// What the entities are.
+    pub dimension: Dimension,
+    /// Number of groups, unlabelled validators each counted apart (see [`group`]).
+    pub entities: usize,
+    /// Active stake, in whole tokens of [`Self::unit`].
+    pub total_stake: f64,
+    /// The token symbol (`SOL`, `ETH`, ...); empty when the set was read by a column map.
+    pub unit: String,
+    /// Nakamoto coefficients, Gini, HHI, entropy, Theil and concentration ratios.
+    #[serde(flatten)]
+    pub metrics: Metrics,
+    /// The largest entities (at most [`LARGEST_LISTED`]), in [`group`]'s order.
+    pub largest: Vec<Holder>,
+}
+
+/// One entity of a [`Dispersion`] and its part of the active stake.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Holder {
+    /// Its name, as [`group`] gives it.
+    pub name: String,
+    /// Its active stake, in whole tokens.
+    pub stake: f64,
+    /// Its share of the active stake, in [0, 1].
+    pub share: f64,
+}
+
+/// Every dispersion metric of a set's active stake grouped along `dimension`. `None`
+/// when no active validator has a label along the dimension (as [`group`]), or when the
+/// active stake is zero (there are no shares to measure). To report on several aspects
+/// of one dimension, build its [`Grouping`] once and ask it.
+///
+/// # Formula
+/// See [`Metrics`] (REFERENCES.md §2.3) and [`Nakamoto`] (§2.2).
+pub fn dispersion(set: &ValidatorSet, dimension: Dimension) -> Option<Dispersion> {
+    Grouping::new(set, dimension)?.dispersion()
+}
+
+impl Grouping<'_> {
+    /// Every dispersion metric of this grouping, computed in one pass over the groups,
+    /// which are already sorted ([`Metrics::of`]); see [`dispersion`].
+    pub fn dispersion(&self) -> Option<Dispersion> {
+        let metrics = Metrics::of_sorted(self.stakes_desc(), self.total)?;
+        let decimals = self.set.unit.decimals;
+        let largest = self.groups[..self.groups.len().min(LARGEST_LISTED)]
+            .iter()
+            .map(|group| Holder {
+                name: self.name(group),
+                stake: to_tokens(group.stake, decimals),
+                share: group.stake as f64 / self.total as f64,
+            })
+            .collect();
+        Some(Dispersion {
+            dimension: self.dimension,
+            entities: self.groups.len(),
+            total_stake: to_tokens(self.total, decimals),
+            unit: self.set.unit.symbol.clone(),
+            metrics,
+            largest,
+        })
+    }
+}
+
+/// Base units as whole tokens of `10^decimals` base units, the whole and fractional
+/// parts converted apart so that a large stake keeps its fraction's precision.
+fn to_tokens(base_units: u128, decimals: u32) -> f64 {
+    match 10u128.checked_pow(decimals) {
+        Some(scale) => (base_units / scale) as f64 + (base_units % scale) as f64 / scale as f64,
+        // Past 10^38 base units per token: no real token, but still a finite answer.
+        None => base_units as f64 / 10f64.powi(i32::try_from(decimals).unwrap_or(i32::MAX)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +207,13 @@ mod tests {
         assert_eq!(nakamoto(&stakes, ge), Some(1));
         assert_eq!(nakamoto(&stakes, gt), Some(2));
         assert_eq!(nakamoto(&[], gt), None);
+    }
+
+    #[test]
+    fn stakes_convert_to_whole_tokens_without_losing_the_fraction() {
+        assert_eq!(to_tokens(414_457_672_340_656_315, 9), 414_457_672.0 + 0.340_656_315);
+        assert_eq!(to_tokens(1_500_000, 6), 1.5);
+        assert_eq!(to_tokens(7, 0), 7.0);
+        assert_eq!(to_tokens(10u128.pow(38), 40), 0.01);
     }
 }
