@@ -77,6 +77,7 @@ struct Markets<'w> {
     world: &'w World,
     t_s: f64,
     capital_left: f64,
+    gas_usd: f64,
 }
 
 impl Markets<'_> {
@@ -108,7 +109,7 @@ impl Markets<'_> {
             }
             let mut gap = s.gaps[c];
             let proceeds_quote = gap.sell(&asset.pool, s.reference[c] / quote_price, l.to_liquidator());
-            let profit = proceeds_quote * quote_price - l.debt_repaid * debt_price - w.liquidators.gas_usd * positions;
+            let profit = proceeds_quote * quote_price - l.debt_repaid * debt_price - self.gas_usd * positions;
             if profit > 0.0 {
                 s.gaps[c] = gap;
                 self.capital_left -= l.debt_repaid * debt_price;
@@ -187,7 +188,7 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
     let n = w.assets.len();
     let p0 = w.price0();
     let mut out = PathOutcome::default();
-    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0 };
+    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
     let key = |pi: usize, b: &Bucket| {
         let pair = &w.pairs[pi];
         b.collateral * p0[pair.collateral] * w.assets[pair.collateral].lt / (b.debt * p0[pair.debt])
@@ -195,6 +196,7 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
     for step in 0..w.steps {
         m.t_s = advance(w, s, step, &returns[step * n..(step + 1) * n]);
         m.capital_left = w.liquidators.capital_per_step_usd;
+        m.gas_usd = w.liquidators.gas_usd_at(step, &p0, &s.reference);
         let (mut liquidated, mut written_off) = (0.0, 0.0);
         for (pi, pair) in w.pairs.iter().enumerate() {
             let (c, d) = (pair.collateral, pair.debt);
@@ -317,13 +319,15 @@ impl Ord for Live {
 pub fn run_exact(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
     reset(w, s, true);
     let n = w.assets.len();
+    let p0 = w.price0();
     let mut out = PathOutcome::default();
     let mut at_risk = vec![false; s.accounts.len()];
-    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0 };
+    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
     let mut accounts = std::mem::take(&mut s.accounts);
     for step in 0..w.steps {
         m.t_s = advance(w, s, step, &returns[step * n..(step + 1) * n]);
         m.capital_left = w.liquidators.capital_per_step_usd;
+        m.gas_usd = w.liquidators.gas_usd_at(step, &p0, &s.reference);
         let (mut liquidated, mut written_off) = (0.0, 0.0);
         for (i, acct) in accounts.iter_mut().enumerate() {
             let Some(hf_seen) = health(w, acct, &s.lagged) else { continue };

@@ -3,6 +3,7 @@
 //! the series the report charts.
 
 use bulwark_spec::Protocol;
+use bulwark_spec::data::crises::{load_bars, load_gas};
 use bulwark_spec::data::prices::{PriceSeries, load_price_csv};
 use bulwark_spec::model::asset::VolatilitySource;
 use bulwark_spec::model::scenario::PriceModel;
@@ -207,6 +208,19 @@ pub fn path_model(p: &Protocol) -> Result<(PathModel, Vec<String>), SimError> {
     let correlation = correlation(p.assets.len(), &histories, &mut notes);
     let mut model =
         PathModel::new(processes, correlation).map_err(|source| SimError::Process { asset: "all".into(), source })?;
+    for replay in &p.scenario.replays {
+        let Some(i) = p.assets.iter().position(|a| a.symbol == replay.asset) else { continue };
+        let err = |source| SimError::Process { asset: replay.asset.clone(), source };
+        let bars = load_bars(&replay.bars)?;
+        model = model.with_pinned(Pinned::replay(i, &bars, replay.at_s / 86_400.0).map_err(err)?).map_err(err)?;
+        notes.push(format!(
+            "{} replays {} ({} bars) from {} s",
+            replay.asset,
+            replay.bars.display(),
+            bars.len(),
+            replay.at_s
+        ));
+    }
     for shock in &p.scenario.shocks {
         let Some(i) = p.assets.iter().position(|a| a.symbol == shock.asset) else { continue };
         let pinned = Pinned::from_shock(shock, i, p.assets[i].price_usd)
@@ -265,17 +279,48 @@ fn correlation(
 }
 
 /// The liquidators of the spec, with gas priced at the first of WETH or ETH (3,000 USD
-/// when the spec has neither, an assumption stated in the report).
-pub fn liquidators(p: &Protocol) -> (Liquidators, String) {
-    let l = p.scenario.liquidators;
-    let eth = p.asset("WETH").or_else(|| p.asset("ETH")).map_or(3000.0, |a| a.price_usd);
-    let gas_usd = l.gas * l.gas_price_gwei * 1e-9 * eth;
+/// when the spec has neither, an assumption stated in the report) and, with a gas
+/// series, a gas price that follows it (its 10-minute averages, one per step of the
+/// series' own spacing, held between rows).
+///
+/// # Errors
+/// [`SimError::Data`] if the gas series cannot be read again.
+pub fn liquidators(p: &Protocol) -> Result<(Liquidators, String), SimError> {
+    let l = &p.scenario.liquidators;
+    let gas_asset = p.assets.iter().position(|a| a.symbol == "WETH" || a.symbol == "ETH");
+    let eth = gas_asset.map_or(3000.0, |a| p.assets[a].price_usd);
+    let steps = p.scenario.steps().max(1) as usize;
+    let (gwei0, gas_by_step, gas_note) = match &l.gas_series {
+        Some(file) => {
+            let rows = load_gas(file)?;
+            let first = rows.first().map_or(0, |r| r.timestamp_s);
+            let first_gwei = rows.first().map_or(1.0, |r| r.average_gwei).max(f64::MIN_POSITIVE);
+            let by_step = (0..steps)
+                .map(|i| {
+                    let t = first + ((i + 1) as f64 * p.scenario.step_s) as i64;
+                    let row = rows.partition_point(|r| r.timestamp_s <= t).saturating_sub(1);
+                    rows[row].average_gwei / first_gwei
+                })
+                .collect::<Vec<f64>>();
+            let peak = by_step.iter().copied().fold(0.0, f64::max) * first_gwei;
+            (
+                first_gwei,
+                by_step,
+                format!("gas from {} ({first_gwei:.0} gwei at the start, {peak:.0} at the peak)", file.display()),
+            )
+        }
+        None => (l.gas_price_gwei, Vec::new(), format!("{} gwei", l.gas_price_gwei)),
+    };
+    let gas_usd = l.gas * gwei0 * 1e-9 * eth;
     let latency_steps = (l.latency_s / p.scenario.step_s).round() as usize;
     let note = format!(
-        "liquidators: ${:.0} of debt per step, {:.0} gas at {} gwei (${gas_usd:.2} a call), latency {} s (= {latency_steps} steps)",
-        l.capital_per_step_usd, l.gas, l.gas_price_gwei, l.latency_s
+        "liquidators: ${:.0} of debt per step, {:.0} gas at {gas_note} (${gas_usd:.2} a call at the start), latency {} s (= {latency_steps} steps)",
+        l.capital_per_step_usd, l.gas, l.latency_s
     );
-    (Liquidators { capital_per_step_usd: l.capital_per_step_usd, gas_usd, latency_steps }, note)
+    Ok((
+        Liquidators { capital_per_step_usd: l.capital_per_step_usd, gas_usd, latency_steps, gas_by_step, gas_asset },
+        note,
+    ))
 }
 
 /// Simulates every lending market of the spec. `progress(done, total)` reports paths.
@@ -290,7 +335,7 @@ pub fn simulate(
     let seed = opts.seed.unwrap_or(p.scenario.seed);
     let paths = opts.paths.unwrap_or(p.scenario.paths);
     let (model, model_notes) = path_model(p)?;
-    let (liq, liq_note) = liquidators(p);
+    let (liq, liq_note) = liquidators(p)?;
     let dt_days = p.scenario.step_s / 86_400.0;
     let source = |path: u64, out: &mut [f64]| {
         // Validated when the model was built: fill only fails on a bad step or length,
@@ -301,7 +346,7 @@ pub fn simulate(
     };
     let mut reports = Vec::new();
     for market in &p.markets {
-        let world = World::new(p, market, seed, liq);
+        let world = World::new(p, market, seed, liq.clone());
         let output = run(&world, opts.engine, paths, &source, &|done| progress(done, paths));
         let summary = summarize(&world, opts.engine, seed, &output, opts.worst);
         let followed = world

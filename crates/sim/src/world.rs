@@ -12,21 +12,35 @@ use crate::oracle::PushRules;
 use crate::venue::PoolShape;
 
 /// Who liquidates, and at what cost.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Liquidators {
     /// USD of debt all liquidators together can repay in one step.
     pub capital_per_step_usd: f64,
-    /// Gas of one liquidation call, in USD.
+    /// Gas of one liquidation call, in USD, at the gas asset's initial price and the
+    /// first gas price.
     pub gas_usd: f64,
     /// Steps between a position becoming liquidatable and a liquidator acting on it.
     pub latency_steps: usize,
+    /// Gas price per step relative to the first (a gas series), empty for a constant price.
+    pub gas_by_step: Vec<f64>,
+    /// The asset gas is paid in (its price scales the USD cost), if the spec has it.
+    pub gas_asset: Option<usize>,
 }
 
 impl Default for Liquidators {
     /// $50M per step, 500,000 gas at 30 gwei and ETH at 3,000 USD (= 45 USD), no latency:
     /// assumptions of the bundled scenario, stated in its report.
     fn default() -> Self {
-        Self { capital_per_step_usd: 5.0e7, gas_usd: 45.0, latency_steps: 0 }
+        Self { capital_per_step_usd: 5.0e7, gas_usd: 45.0, latency_steps: 0, gas_by_step: Vec::new(), gas_asset: None }
+    }
+}
+
+impl Liquidators {
+    /// Gas of one liquidation call at `step`, in USD, with `reference` prices.
+    pub fn gas_usd_at(&self, step: usize, price0: &[f64], reference: &[f64]) -> f64 {
+        let price = self.gas_asset.map_or(1.0, |a| reference[a] / price0[a]);
+        let gas = self.gas_by_step.get(step).copied().unwrap_or(1.0);
+        self.gas_usd * gas * price
     }
 }
 

@@ -72,6 +72,7 @@ pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("scenario", scenario::SCENARIO_KEYS),
         ("scenario.jumps", scenario::JUMP_KEYS),
         ("scenario.liquidators", scenario::LIQUIDATOR_KEYS),
+        ("scenario.replay[]", scenario::REPLAY_KEYS),
         ("scenario.shocks[]", scenario::SHOCK_KEYS),
     ]
 }

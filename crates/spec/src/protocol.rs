@@ -169,7 +169,7 @@ fn read_root(ctx: &Ctx<'_>, root: &toml_edit::Table, base: &Path) -> Option<Prot
         .map(|fs| fs.iter().filter_map(parse_committee).collect())
         .unwrap_or_default();
     let scenario = match root.get("scenario") {
-        Some(f) => f.table(SCENARIO_KEYS).and_then(|t| parse_scenario(&t, &asset_known)),
+        Some(f) => f.table(SCENARIO_KEYS).and_then(|t| parse_scenario(&t, base, &asset_known)),
         None => Some(Scenario::default()),
     };
 

@@ -49,7 +49,7 @@ fn one_position(coll: f64, debt: f64) -> Vec<IndexedPosition> {
 }
 
 fn free_liquidators() -> Liquidators {
-    Liquidators { capital_per_step_usd: f64::INFINITY, gas_usd: 0.0, latency_steps: 0 }
+    Liquidators { capital_per_step_usd: f64::INFINITY, gas_usd: 0.0, latency_steps: 0, ..Liquidators::default() }
 }
 
 /// Log-returns: WETH moves by `ln(factor)` at `at_step`, nothing else moves.

@@ -1,6 +1,11 @@
 //! `[scenario]`: the stress a simulation runs: horizon, step, paths, seed and shocks.
 
+use std::path::{Path, PathBuf};
+
 use serde::Serialize;
+
+use crate::data::crises::{load_bars, load_gas};
+use crate::error::ErrorKind;
 
 use crate::reader::{Field, Table};
 
@@ -21,6 +26,19 @@ pub struct Scenario {
     pub model: PriceModel,
     /// Who liquidates, with what capital, latency and gas.
     pub liquidators: LiquidatorSpec,
+    /// Historical days replayed in place of an asset's random path.
+    pub replays: Vec<Replay>,
+}
+
+/// A historical day replayed for one asset: its 10-minute bars drive the price.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Replay {
+    /// The asset.
+    pub asset: String,
+    /// The bars file (the crisis-day JSON of `data/crises/eth_10min`).
+    pub bars: PathBuf,
+    /// When the replay starts, in seconds from the start.
+    pub at_s: f64,
 }
 
 /// The random process prices follow.
@@ -49,7 +67,7 @@ pub enum PriceModel {
 }
 
 /// The liquidators of a simulation.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiquidatorSpec {
     /// USD of debt all liquidators together can repay in one step.
     pub capital_per_step_usd: f64,
@@ -59,12 +77,15 @@ pub struct LiquidatorSpec {
     pub gas: f64,
     /// Gas price, in gwei.
     pub gas_price_gwei: f64,
+    /// A gas-price series replacing `gas_price_gwei` (the crisis-day tables of
+    /// `data/crises/gas`: the average gas price of each 10 minutes).
+    pub gas_series: Option<PathBuf>,
 }
 
 impl Default for LiquidatorSpec {
     /// $50M a step, one block of latency, 500,000 gas at 30 gwei: assumptions, stated as such.
     fn default() -> Self {
-        Self { capital_per_step_usd: 5.0e7, latency_s: 12.0, gas: 500_000.0, gas_price_gwei: 30.0 }
+        Self { capital_per_step_usd: 5.0e7, latency_s: 12.0, gas: 500_000.0, gas_price_gwei: 30.0, gas_series: None }
     }
 }
 
@@ -78,6 +99,7 @@ impl Default for Scenario {
             shocks: Vec::new(),
             model: PriceModel::Gbm,
             liquidators: LiquidatorSpec::default(),
+            replays: Vec::new(),
         }
     }
 }
@@ -120,14 +142,16 @@ pub enum ShockKind {
 }
 
 pub(crate) const SCENARIO_KEYS: &[&str] =
-    &["horizon", "step", "paths", "seed", "shocks", "model", "jumps", "block", "liquidators"];
+    &["horizon", "step", "paths", "seed", "shocks", "model", "jumps", "block", "liquidators", "replay"];
+pub(crate) const REPLAY_KEYS: &[&str] = &["asset", "bars", "at"];
 pub(crate) const JUMP_KEYS: &[&str] = &["intensity", "mean", "std"];
-pub(crate) const LIQUIDATOR_KEYS: &[&str] = &["capital", "latency", "gas", "gas_price"];
+pub(crate) const LIQUIDATOR_KEYS: &[&str] = &["capital", "latency", "gas", "gas_price", "gas_series"];
 pub(crate) const SHOCK_KEYS: &[&str] = &["asset", "drop", "to", "at", "over"];
 
 /// Reads `[scenario]`; `asset_known` checks shock assets against `[assets]`.
 pub(crate) fn parse_scenario(
     t: &Table<'_, '_>,
+    base: &Path,
     asset_known: &dyn Fn(&Field<'_, '_>, &str) -> bool,
 ) -> Option<Scenario> {
     let d = Scenario::default();
@@ -150,7 +174,18 @@ pub(crate) fn parse_scenario(
         ok.then_some(out)
     });
     let model = parse_model(t);
-    let liquidators = t.get("liquidators").map_or(Some(LiquidatorSpec::default()), parse_liquidators);
+    let liquidators = t.get("liquidators").map_or(Some(LiquidatorSpec::default()), |f| parse_liquidators(f, base));
+    let replays = t.get("replay").map_or(Some(Vec::new()), |f| {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for e in f.elements()? {
+            match parse_replay(&e, base, asset_known) {
+                Some(r) => out.push(r),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    });
     let (horizon, step) = (horizon?, step?);
     if step > horizon {
         t.out_of_range_at("step", format!("at most the horizon ({horizon} s)"));
@@ -168,6 +203,7 @@ pub(crate) fn parse_scenario(
         shocks: shocks?,
         model: model?,
         liquidators: liquidators?,
+        replays: replays?,
     })
 }
 
@@ -189,7 +225,7 @@ fn parse_model(t: &Table<'_, '_>) -> Option<PriceModel> {
         ])
     })?;
     let misplaced = |key: &str, model: &str| {
-        t.error_at(key, crate::error::ErrorKind::Inconsistent(format!("applies only to model = \"{model}\"")));
+        t.error_at(key, ErrorKind::Inconsistent(format!("applies only to model = \"{model}\"")));
     };
     if t.get("jumps").is_some() && !matches!(name, ModelName::Jump) {
         misplaced("jumps", "jump");
@@ -228,7 +264,39 @@ fn parse_model(t: &Table<'_, '_>) -> Option<PriceModel> {
     }
 }
 
-fn parse_liquidators(field: &Field<'_, '_>) -> Option<LiquidatorSpec> {
+fn parse_replay(
+    field: &Field<'_, '_>,
+    base: &Path,
+    asset_known: &dyn Fn(&Field<'_, '_>, &str) -> bool,
+) -> Option<Replay> {
+    let t = field.table(REPLAY_KEYS)?;
+    let asset = t.require("asset", "the asset replayed, e.g. asset = \"WETH\"").and_then(|f| {
+        let s = f.string()?;
+        asset_known(f, &s).then_some(s)
+    });
+    let bars =
+        t.require("bars", "the bars file, e.g. bars = \"../data/crises/eth_10min/03-12-2020.json\"").and_then(|f| {
+            let file = f.file(base)?;
+            match load_bars(&file) {
+                Ok(b) if b.len() >= 2 => Some(file),
+                Ok(_) => {
+                    f.error(ErrorKind::Inconsistent(format!(
+                        "names {}, which holds fewer than two bars",
+                        file.display()
+                    )));
+                    None
+                }
+                Err(e) => {
+                    f.error(ErrorKind::Data(e));
+                    None
+                }
+            }
+        });
+    let at = t.get("at").map_or(Some(0.0), |f| f.duration_where(|x| x >= 0.0, "zero or a positive duration"));
+    Some(Replay { asset: asset?, bars: bars?, at_s: at? })
+}
+
+fn parse_liquidators(field: &Field<'_, '_>, base: &Path) -> Option<LiquidatorSpec> {
     let t = field.table(LIQUIDATOR_KEYS)?;
     let d = LiquidatorSpec::default();
     let capital = t
@@ -239,7 +307,31 @@ fn parse_liquidators(field: &Field<'_, '_>) -> Option<LiquidatorSpec> {
     let gas = t.get("gas").map_or(Some(d.gas), |f| f.number_where(|x| x >= 0.0, "zero or more gas units"));
     let price =
         t.get("gas_price").map_or(Some(d.gas_price_gwei), |f| f.number_where(|x| x >= 0.0, "zero or more gwei"));
-    Some(LiquidatorSpec { capital_per_step_usd: capital?, latency_s: latency?, gas: gas?, gas_price_gwei: price? })
+    let gas_series = t.get("gas_series").map_or(Some(None), |f| {
+        let file = f.file(base)?;
+        match load_gas(&file) {
+            Ok(rows) if !rows.is_empty() => Some(Some(file)),
+            Ok(_) => {
+                f.error(ErrorKind::Inconsistent(format!("names {}, which holds no gas prices", file.display())));
+                None
+            }
+            Err(e) => {
+                f.error(ErrorKind::Data(e));
+                None
+            }
+        }
+    });
+    if t.get("gas_series").is_some() && t.get("gas_price").is_some() {
+        t.error_at("gas_price", ErrorKind::Inconsistent("and gas_series are both given; give one".into()));
+        return None;
+    }
+    Some(LiquidatorSpec {
+        capital_per_step_usd: capital?,
+        latency_s: latency?,
+        gas: gas?,
+        gas_price_gwei: price?,
+        gas_series: gas_series?,
+    })
 }
 
 fn parse_shock(field: &Field<'_, '_>, asset_known: &dyn Fn(&Field<'_, '_>, &str) -> bool) -> Option<Shock> {
@@ -256,7 +348,7 @@ fn parse_shock(field: &Field<'_, '_>, asset_known: &dyn Fn(&Field<'_, '_>, &str)
             f.number_where(|x| x >= 0.0, "zero or a positive price in USD").map(|to_usd| ShockKind::Depeg { to_usd })
         }
         _ => {
-            t.error(crate::error::ErrorKind::Inconsistent(
+            t.error(ErrorKind::Inconsistent(
                 "must give exactly one of drop (a fraction) or to (a price in USD)".into(),
             ));
             None
