@@ -66,10 +66,18 @@ pub struct Scratch {
     feeds: Vec<PushFeed>,
     gaps: Vec<PoolGap>,
     frontier: Vec<usize>,
+    twaps: Vec<TwapWindow>,
     heaps: Vec<std::collections::BinaryHeap<Live>>,
     retry: Vec<Live>,
     backoff: Vec<(usize, usize)>,
     accounts: Vec<IndexedPosition>,
+}
+
+/// The values inside one TWAP window: a ring of one value per step and their sum.
+#[derive(Default)]
+struct TwapWindow {
+    values: Vec<f64>,
+    sum: f64,
 }
 
 /// Prices and venues along one path, shared by both engines.
@@ -130,10 +138,22 @@ fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
     let rows = s.history.len() / n.max(1);
     let row = step % rows;
     for (a, asset) in w.assets.iter().enumerate() {
+        // A TWAP reads the venue's price as it stood before this step's move.
+        let before = s.market[a];
         s.reference[a] *= returns[a].exp();
         s.gaps[a].recover(&asset.pool, w.step_s);
         s.market[a] = s.gaps[a].price(s.reference[a]);
-        s.history[row * n + a] = s.feeds[a].update(&asset.oracle, t_s, s.market[a]);
+        s.history[row * n + a] = match &asset.twap {
+            Some(twap) => {
+                let window = &mut s.twaps[a];
+                let slot = step % twap.window_steps;
+                let entering = twap.value(before);
+                window.sum += entering - window.values[slot];
+                window.values[slot] = entering;
+                twap.price(window.sum / twap.window_steps as f64)
+            }
+            None => s.feeds[a].update(&asset.oracle, t_s, s.market[a]),
+        };
     }
     for (a, asset) in w.assets.iter().enumerate() {
         let delay = asset.oracle.delay_steps(w.step_s);
@@ -163,6 +183,14 @@ fn reset(w: &World, s: &mut Scratch, exact: bool) {
     s.gaps.resize(n, PoolGap::default());
     s.frontier.clear();
     s.frontier.resize(w.pairs.len(), 0);
+    s.twaps.resize_with(n, TwapWindow::default);
+    for (window, asset) in s.twaps.iter_mut().zip(&w.assets) {
+        let steps = asset.twap.map_or(0, |t| t.window_steps);
+        let value = asset.twap.map_or(0.0, |t| t.value(asset.price0));
+        window.values.clear();
+        window.values.resize(steps, value);
+        window.sum = value * steps as f64;
+    }
     s.heaps.resize_with(w.pairs.len(), Default::default);
     for heap in &mut s.heaps {
         heap.clear();

@@ -28,6 +28,30 @@ impl PushRules {
     }
 }
 
+/// A time-weighted average of the venue's price over a window of whole steps: the
+/// arithmetic mean of prices (Uniswap v2) or the geometric mean, the mean of log prices
+/// (Uniswap v3) (REFERENCES.md §4.2). A price set at a step counts from the next one,
+/// as v2's accumulator reads pre-trade reserves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Twap {
+    /// The window, in steps.
+    pub window_steps: usize,
+    /// Geometric (v3) rather than arithmetic (v2).
+    pub geometric: bool,
+}
+
+impl Twap {
+    /// The value a price enters the window as.
+    pub fn value(&self, price: f64) -> f64 {
+        if self.geometric { price.ln() } else { price }
+    }
+
+    /// The price a window's mean value stands for.
+    pub fn price(&self, mean: f64) -> f64 {
+        if self.geometric { mean.exp() } else { mean }
+    }
+}
+
 /// The rounds of a push feed along one path. Plain data: copied per path.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PushFeed {

@@ -8,7 +8,7 @@ use bulwark_spec::model::venue::VenueKind;
 
 use crate::book::{IndexedPosition, PairBook, bucketize};
 use crate::liquidation::LiquidationTerms;
-use crate::oracle::PushRules;
+use crate::oracle::{PushRules, Twap};
 use crate::venue::PoolShape;
 
 /// Who liquidates, and at what cost.
@@ -55,8 +55,10 @@ pub struct AssetModel {
     pub lt: f64,
     /// Liquidation terms when this asset is the collateral seized.
     pub terms: LiquidationTerms,
-    /// Its oracle.
+    /// Its oracle, when it is a push feed (a TWAP has `PushRules::PERFECT` here).
     pub oracle: PushRules,
+    /// Its TWAP, when the oracle averages the venue's price instead.
+    pub twap: Option<Twap>,
     /// Where its seized collateral is sold.
     pub pool: PoolShape,
     /// Index of the venue's quote asset (proceeds are valued at its price).
@@ -135,12 +137,14 @@ fn asset_model(p: &Protocol, market: &Market, symbol: &str, price0: f64) -> Asse
         Some(OracleKind::Push { heartbeat_s, deviation, latency_s }) => {
             PushRules { heartbeat_s: *heartbeat_s, deviation: *deviation, latency_s: *latency_s }
         }
-        // A TWAP over a window lags the market by about half the window; modelled as a
-        // feed that updates every step with that latency.
-        Some(OracleKind::Twap { window_s, .. }) => {
-            PushRules { heartbeat_s: 0.0, deviation: 0.0, latency_s: window_s / 2.0 }
-        }
         _ => PushRules::PERFECT,
+    };
+    let twap = match p.oracle(symbol).map(|o| &o.kind) {
+        Some(OracleKind::Twap { window_s, mean, .. }) => Some(Twap {
+            window_steps: ((window_s / p.scenario.step_s).round() as usize).max(1),
+            geometric: matches!(mean, bulwark_spec::model::oracle::TwapMean::Geometric),
+        }),
+        _ => None,
     };
     let venue = p.venues.iter().find(|v| v.pair[0] == symbol);
     let (pool, quote) = match venue.map(|v| (&v.kind, v)) {
@@ -148,7 +152,21 @@ fn asset_model(p: &Protocol, market: &Market, symbol: &str, price0: f64) -> Asse
             PoolShape { liquidity: (x * y).sqrt(), fee: v.fee, half_life_s: v.recovery_half_life_s },
             p.assets.iter().position(|a| a.symbol == v.pair[1]),
         ),
-        _ => (PoolShape::INFINITE, None),
+        // Other curves (Uniswap v3 ticks) as the constant product with the same depth at a
+        // 2 % move: x' = depth · (1 − f) / (1/√0.98 − 1), L = x' · √p.
+        Some((_, v)) => {
+            match bulwark_market::venue_curve(v).ok().and_then(|c| Some((c.base_depth(0.02).ok()?, c.spot_price()))) {
+                Some((depth, spot)) if depth > 0.0 && spot > 0.0 => {
+                    let x = depth * (1.0 - v.fee) / (1.0 / 0.98f64.sqrt() - 1.0);
+                    (
+                        PoolShape { liquidity: x * spot.sqrt(), fee: v.fee, half_life_s: v.recovery_half_life_s },
+                        p.assets.iter().position(|a| a.symbol == v.pair[1]),
+                    )
+                }
+                _ => (PoolShape::INFINITE, None),
+            }
+        }
+        None => (PoolShape::INFINITE, None),
     };
     AssetModel {
         symbol: symbol.to_string(),
@@ -156,6 +174,7 @@ fn asset_model(p: &Protocol, market: &Market, symbol: &str, price0: f64) -> Asse
         lt: reserve.map_or(0.0, |r| r.liquidation_threshold),
         terms,
         oracle,
+        twap,
         pool,
         quote,
     }

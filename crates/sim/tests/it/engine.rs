@@ -160,3 +160,33 @@ recovery_half_life = "30m"
     let deep = bad_debt(&protocol(&oracle("1m"), deep, "2h"), 0.5, free_liquidators());
     assert!(shallow > deep, "liquidity: shallow {shallow} vs deep {deep}");
 }
+
+/// Records WETH's oracle answer at every step.
+struct OracleTrace(Vec<f64>);
+
+impl bulwark_sim::engine::Recorder for OracleTrace {
+    fn step(&mut self, _t: f64, _r: &[f64], _m: &[f64], oracle: &[f64], _l: f64, _b: f64) {
+        self.0.push(oracle[0]);
+    }
+}
+
+#[test]
+fn a_twap_oracle_averages_the_venue_price_over_its_window() {
+    // A 10-minute window of one-minute steps. WETH gaps from 1,000 to 500 at step 2; the
+    // price set at a step counts from the next (pre-trade reserves, REFERENCES.md §4.2).
+    // Five steps later the arithmetic mean holds 5 × 500 and 5 × 1,000: 750; the
+    // geometric mean is √(500 · 1000) = 707.1.
+    for (mean, expected) in [("arithmetic", 750.0), ("geometric", (500.0f64 * 1000.0).sqrt())] {
+        let venue = "[[venues]]\nname = \"pool\"\nkind = \"constant_product\"\npair = [\"WETH\", \"USDC\"]\nreserves = [1.0e9, 1.0e12]\n";
+        let oracle =
+            format!("[oracles.WETH]\nkind = \"twap\"\nvenue = \"pool\"\nwindow = \"10m\"\nmean = \"{mean}\"\n");
+        let p = protocol(&oracle, venue, "30m");
+        let world = World::from_positions(&p, &p.markets[0], one_position(1.0, 100.0), free_liquidators(), true);
+        let returns = gap_down(&world, 2, 0.5);
+        let mut trace = OracleTrace(Vec::new());
+        run_buckets(&world, &mut Scratch::default(), &returns, &mut trace);
+        assert!((trace.0[2] - 1000.0).abs() < 1e-9, "the step of the gap still reads the old price");
+        assert!((trace.0[7] - expected).abs() < 1e-6 * expected, "{mean}: {:?}", &trace.0[..14]);
+        assert!((trace.0[13] - 500.0).abs() < 1e-6, "after a full window the TWAP is the new price");
+    }
+}
