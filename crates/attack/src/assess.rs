@@ -4,7 +4,7 @@
 use bulwark_spec::Protocol;
 use serde::Serialize;
 
-use crate::committee::{CommitteeSummary, committee_summary, committee_vector};
+use crate::committee::{CommitteeSummary, committee_halt_vector, committee_summary, committee_vector};
 use crate::consensus::{ConsensusOptions, ConsensusSummary, consensus_summary, consensus_vectors};
 use crate::dispersion::{CorrelatedFailure, Dimension, Dispersion, correlated_failure, dispersion};
 use crate::governance::{GovernanceOptions, governance_vector};
@@ -70,7 +70,10 @@ pub fn assess(p: &Protocol, opts: &AttackOptions) -> AttackAssessment {
     let mut vectors = consensus_vectors(p, &consensus_opts);
     vectors.extend(oracle_vectors(p, &oracle_opts));
     vectors.extend(governance_vector(p, &governance_opts));
-    vectors.extend(p.committees.iter().map(|c| committee_vector(c, at_risk_below)));
+    for c in &p.committees {
+        vectors.push(committee_vector(c, at_risk_below));
+        vectors.push(committee_halt_vector(c));
+    }
 
     let weakest = vectors.iter().filter_map(|v| v.slack.map(|s| (s, v))).min_by(|a, b| a.0.total_cmp(&b.0));
     let (dispersion, correlated) = match &p.consensus {

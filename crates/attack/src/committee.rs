@@ -20,6 +20,11 @@ pub struct CommitteeSummary {
     pub entities_to_forge: Option<usize>,
     /// Fewest entities whose keys reach n − k + 1 (liveness).
     pub entities_to_halt: Option<usize>,
+    /// Least cost to corrupt entities holding k keys, in USD, when every signer's cost is known.
+    pub forge_cost_usd: Option<f64>,
+    /// Least cost to corrupt entities holding n − k + 1 keys (enough to refuse every
+    /// message), in USD, when every signer's cost is known.
+    pub halt_cost_usd: Option<f64>,
 }
 
 /// The fewest entities, largest holdings first, whose keys reach `need`.
@@ -78,6 +83,35 @@ pub fn committee_summary(c: &Committee) -> CommitteeSummary {
         size: c.multisig.size,
         entities_to_forge: (!c.signers.is_empty()).then(|| fewest_entities(&c.signers, c.multisig.threshold)).flatten(),
         entities_to_halt: (!c.signers.is_empty()).then(|| fewest_entities(&c.signers, halt)).flatten(),
+        forge_cost_usd: cheapest_coalition(&c.signers, c.multisig.threshold).map(|(cost, _)| cost),
+        halt_cost_usd: cheapest_coalition(&c.signers, halt).map(|(cost, _)| cost),
+    }
+}
+
+/// The halt vector of a committee: the cheapest entities holding n − k + 1 keys, whose
+/// refusal stops every message. What a halt yields (ransom, a short position, a rival's
+/// gain) is not in the spec, so the PfC stays unknown.
+pub fn committee_halt_vector(c: &Committee) -> Vector {
+    let halt = c.multisig.size - c.multisig.threshold + 1;
+    let (coc_usd, breakdown, note) = match cheapest_coalition(&c.signers, halt) {
+        Some((cost, entities)) => (
+            cost,
+            vec![CostItem { label: format!("corrupt {}", entities.join(", ")), usd: cost, kind: CostKind::Acquired }],
+            format!("the cheapest entities holding {halt} keys are {}", entities.join(", ")),
+        ),
+        None => (0.0, Vec::new(), "signer costs are not given: the cost to halt is not computed".to_string()),
+    };
+    Vector {
+        vector: format!("committee: halt {}", c.name),
+        kind: VectorKind::Committee,
+        coc_usd,
+        pfc_usd: None,
+        pfc_basis: PfcBasis::Unknown("what a halt yields (ransom, a position betting on it) is not in the spec".into()),
+        slack: None,
+        verdict: crate::Verdict::Unknown,
+        breakdown,
+        time_s: None,
+        assumptions: vec![format!("halting needs {halt} of {} keys (n − k + 1) to refuse", c.multisig.size), note],
     }
 }
 

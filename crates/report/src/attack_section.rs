@@ -123,17 +123,27 @@ fn vectors(a: &AttackAssessment, with_charts: bool, detail: bool) -> Result<Sect
     if !a.committees.is_empty() {
         tables.push(Table {
             caption: "Committees, keys merged by entity".into(),
-            headers: row(&["committee", "k-of-n", "entities to forge", "entities to halt"]),
+            headers: row(&[
+                "committee",
+                "k-of-n",
+                "entities to forge",
+                "entities to halt",
+                "cost to forge",
+                "cost to halt",
+            ]),
             rows: a
                 .committees
                 .iter()
                 .map(|c| {
                     let n = |x: Option<usize>| x.map_or("?".into(), |x| x.to_string());
+                    let cost = |x: Option<f64>| x.map_or("?".into(), usd);
                     vec![
                         c.name.clone(),
                         format!("{}-of-{}", c.threshold, c.size),
                         n(c.entities_to_forge),
                         n(c.entities_to_halt),
+                        cost(c.forge_cost_usd),
+                        cost(c.halt_cost_usd),
                     ]
                 })
                 .collect(),
