@@ -226,7 +226,17 @@ pub fn path_model(p: &Protocol) -> Result<(PathModel, Vec<String>), SimError> {
         let pinned = Pinned::from_shock(shock, i, p.assets[i].price_usd)
             .map_err(|source| SimError::Process { asset: shock.asset.clone(), source })?;
         model = model.with_pinned(pinned).map_err(|source| SimError::Process { asset: shock.asset.clone(), source })?;
-        notes.push(format!("shock: {} {:?} from {} s over {} s", shock.asset, shock.kind, shock.at_s, shock.over_s));
+        let what = match shock.kind {
+            bulwark_spec::model::scenario::ShockKind::Drop { fraction } => format!("falls {:.0} %", fraction * 100.0),
+            bulwark_spec::model::scenario::ShockKind::Depeg { to_usd } => format!("moves to {to_usd} USD"),
+            _ => "moves".to_string(),
+        };
+        notes.push(format!(
+            "shock: {} {what}, starting at {} and taking {}",
+            shock.asset,
+            bulwark_spec::units::format_duration(shock.at_s),
+            bulwark_spec::units::format_duration(shock.over_s)
+        ));
     }
     Ok((model, notes))
 }
@@ -263,10 +273,12 @@ fn correlation(
                         rows[*i][*j] = sub.get(a, b).unwrap_or(if a == b { 1.0 } else { 0.0 });
                     }
                 }
+                let name = folder
+                    .file_name()
+                    .map_or_else(|| folder.display().to_string(), |n| n.to_string_lossy().into_owned());
                 notes.push(format!(
-                    "correlation estimated among the {} assets priced in {}",
-                    group.len(),
-                    folder.display()
+                    "correlation estimated among the {} assets whose histories share the source {name}",
+                    group.len()
                 ));
             }
             Err(e) => notes.push(format!("correlation could not be estimated in {} ({e})", folder.display())),
