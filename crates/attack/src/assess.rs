@@ -8,7 +8,7 @@ use crate::committee::{CommitteeSummary, committee_halt_vector, committee_summar
 use crate::consensus::{ConsensusOptions, ConsensusSummary, consensus_summary, consensus_vectors};
 use crate::dispersion::{CorrelatedFailure, Dimension, Dispersion, correlated_failure, dispersion};
 use crate::governance::{GovernanceOptions, governance_vector};
-use crate::oracle::{OracleOptions, oracle_vectors};
+use crate::oracle::{AssetManipulation, OracleOptions, oracle_assessment};
 use crate::vector::{DEFAULT_AT_RISK_BELOW, Vector, Verdict};
 
 /// Options of an attack assessment.
@@ -43,6 +43,8 @@ pub struct AttackAssessment {
     pub correlated_failure: Vec<CorrelatedFailure>,
     /// Entity-level counts per committee.
     pub committees: Vec<CommitteeSummary>,
+    /// Per asset: the cheapest manipulation and the smallest profitable move.
+    pub oracles: Vec<AssetManipulation>,
 }
 
 impl AttackAssessment {
@@ -68,7 +70,8 @@ pub fn assess(p: &Protocol, opts: &AttackOptions) -> AttackAssessment {
     governance_opts.at_risk_below = at_risk_below;
 
     let mut vectors = consensus_vectors(p, &consensus_opts);
-    vectors.extend(oracle_vectors(p, &oracle_opts));
+    let oracle = oracle_assessment(p, &oracle_opts);
+    vectors.extend(oracle.vectors);
     vectors.extend(governance_vector(p, &governance_opts));
     for c in &p.committees {
         vectors.push(committee_vector(c, at_risk_below));
@@ -95,5 +98,6 @@ pub fn assess(p: &Protocol, opts: &AttackOptions) -> AttackAssessment {
         dispersion,
         correlated_failure: correlated,
         committees: p.committees.iter().map(committee_summary).collect(),
+        oracles: oracle.assets,
     }
 }

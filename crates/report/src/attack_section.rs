@@ -149,6 +149,37 @@ fn vectors(a: &AttackAssessment, with_charts: bool, detail: bool) -> Result<Sect
                 .collect(),
         });
     }
+    if !a.oracles.is_empty() {
+        let route = |r: &Option<bulwark_attack::oracle::RouteAt>| {
+            r.as_ref().map_or("none".to_string(), |r| {
+                format!("×{:.3} via {} (CoC {}, PfC {})", r.factor, r.route, usd(r.coc_usd), usd(r.pfc_usd))
+            })
+        };
+        tables.push(Table {
+            caption: "Oracle manipulation per asset: the cheapest route at a 10 % move and the smallest move that pays"
+                .into(),
+            headers: row(&[
+                "asset",
+                "oracle",
+                "cheapest (routes it reads)",
+                "smallest profitable move",
+                "smallest, if it read every venue",
+            ]),
+            rows: a
+                .oracles
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.asset.clone(),
+                        m.oracle.clone(),
+                        route(&m.cheapest),
+                        route(&m.smallest_profitable_move),
+                        route(&m.smallest_profitable_move_if_read),
+                    ]
+                })
+                .collect(),
+        });
+    }
     let charts = if with_charts && !a.vectors.is_empty() {
         let bars: Vec<(String, f64, Option<f64>)> =
             a.vectors.iter().map(|v| (short(&v.vector), v.coc_usd, v.pfc_usd)).collect();
