@@ -72,47 +72,7 @@ pub(crate) fn health_histogram(title: &str, h: &HealthSummary) -> Result<String,
 /// # Errors
 /// [`ReportError::Chart`] if plotters fails to lay the chart out.
 pub(crate) fn lorenz_curve(title: &str, s: &StakeDistribution) -> Result<String, ReportError> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT + 60)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 17))
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..1.0, 0.0..1.0)
-            .map_err(chart_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("share of active validators, smallest first")
-            .y_desc("share of active stake")
-            .x_label_formatter(&|x| format!("{:.0} %", x * 100.0))
-            .y_label_formatter(&|y| format!("{:.0} %", y * 100.0))
-            .draw()
-            .map_err(chart_error)?;
-        chart
-            .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], GUIDE.stroke_width(1)))
-            .map_err(chart_error)?
-            .label("perfect equality")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], GUIDE));
-        chart
-            .draw_series(
-                AreaSeries::new(s.lorenz.iter().copied(), 0.0, LINE.mix(0.15)).border_style(LINE.stroke_width(2)),
-            )
-            .map_err(chart_error)?
-            .label(format!("{} (Gini {:.3})", s.chain, s.gini))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], LINE.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GUIDE)
-            .draw()
-            .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
-    }
-    Ok(svg)
+    lorenz_curves(title, &[(format!("{} (Gini {:.3})", s.chain, s.gini), s.lorenz.clone())])
 }
 
 const WORST: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
