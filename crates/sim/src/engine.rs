@@ -69,8 +69,15 @@ pub struct Scratch {
     twaps: Vec<TwapWindow>,
     heaps: Vec<std::collections::BinaryHeap<Live>>,
     retry: Vec<Live>,
+    parked: Vec<Vec<(Live, f64, f64)>>,
+    parked_floor: Vec<(f64, f64)>,
+    at_risk: Vec<bool>,
     backoff: Vec<(usize, usize)>,
     accounts: Vec<IndexedPosition>,
+    /// Per asset, fixed for the run: the factor a pool's gap shrinks by in one step, and
+    /// the oracle's delay in steps (computed once per path, not once per step).
+    decay: Vec<f64>,
+    delay: Vec<usize>,
 }
 
 /// The values inside one TWAP window: a ring of one value per step and their sum.
@@ -103,29 +110,64 @@ impl Markets<'_> {
         debt: f64,
         positions: f64,
         hf: f64,
-    ) -> Option<Liquidation> {
+    ) -> Attempt {
         let w = self.world;
         let asset = &w.assets[c];
         let debt_price = s.market[d];
         let quote_price = asset.quote.map_or(1.0, |q| s.reference[q]);
         let cover_cap = self.capital_left / debt_price;
+        let gas_usd = self.gas_usd * positions;
+        // What the seized collateral would fetch at the pool's price before the sale moves it.
+        let spot_usd = s.reference[c] * s.gaps[c].log_gap.exp() * (1.0 - asset.pool.fee);
+        let mut outcome = Attempt::Slippage;
         for fraction in [1.0, 0.5, 0.25] {
             let want = debt * asset.terms.max_repay_share(hf) * fraction;
             let l = asset.terms.liquidate(collateral, debt, hf, want.min(cover_cap), s.oracle[c], s.oracle[d]);
             if l.debt_repaid <= 0.0 {
-                return None;
+                return Attempt::Pair;
+            }
+            // A sale into a constant-product pool fetches at most the pool's price less its
+            // fee, so `margin` bounds the profit before gas from above. Its sign is the same
+            // for every position of the pair (seizure and repayment scale together), so when
+            // it is not positive nothing of the pair pays this step; when it is, but gas eats
+            // it, only this position's size is at fault. A smaller fraction seizes no more,
+            // so neither case improves by trying one. (The slack absorbs rounding at zero.)
+            let repaid_usd = l.debt_repaid * debt_price;
+            let margin = l.to_liquidator() * spot_usd - repaid_usd;
+            if margin <= 1e-9 * repaid_usd {
+                return Attempt::Pair;
+            }
+            if margin - gas_usd < -1e-9 * (repaid_usd + gas_usd) {
+                // The venue price (against the oracle's) at which this would pay.
+                let breakeven = (repaid_usd + gas_usd) / (l.to_liquidator() * (1.0 - asset.pool.fee)) / s.oracle[c];
+                return Attempt::Gas(breakeven);
             }
             let mut gap = s.gaps[c];
             let proceeds_quote = gap.sell(&asset.pool, s.reference[c] / quote_price, l.to_liquidator());
-            let profit = proceeds_quote * quote_price - l.debt_repaid * debt_price - self.gas_usd * positions;
+            let profit = proceeds_quote * quote_price - repaid_usd - gas_usd;
             if profit > 0.0 {
                 s.gaps[c] = gap;
-                self.capital_left -= l.debt_repaid * debt_price;
-                return Some(l);
+                self.capital_left -= repaid_usd;
+                return Attempt::Done(l);
             }
+            outcome = Attempt::Slippage;
         }
-        None
+        outcome
     }
+}
+
+/// Why a liquidation attempt did or did not happen.
+enum Attempt {
+    /// It paid and was done.
+    Done(Liquidation),
+    /// Nothing of this pair pays now: the venue sits too far below the oracle for the bonus
+    /// to cover it, or there is nothing to repay.
+    Pair,
+    /// This position is too small for the gas: it pays only at a lower gas price, or once
+    /// the venue's price over the oracle's exceeds the ratio given.
+    Gas(f64),
+    /// The sale's slippage eats the bonus at every fraction tried: a smaller position might pay.
+    Slippage,
 }
 
 /// Advances prices, venues and oracles by one step; `returns` holds the step's
@@ -141,8 +183,15 @@ fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
         // A TWAP reads the venue's price as it stood before this step's move.
         let before = s.market[a];
         s.reference[a] *= returns[a].exp();
-        s.gaps[a].recover(&asset.pool, w.step_s);
-        s.market[a] = s.gaps[a].price(s.reference[a]);
+        // `PoolGap::recover` and `PoolGap::price` with the step's decay computed once per
+        // path; a pool no sale has moved is at the reference (exp(0) = 1, 0 · decay = 0).
+        let gap = &mut s.gaps[a];
+        if gap.log_gap == 0.0 {
+            s.market[a] = s.reference[a];
+        } else {
+            gap.log_gap *= s.decay[a];
+            s.market[a] = gap.price(s.reference[a]);
+        }
         s.history[row * n + a] = match &asset.twap {
             Some(twap) => {
                 let window = &mut s.twaps[a];
@@ -156,8 +205,16 @@ fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
         };
     }
     for (a, asset) in w.assets.iter().enumerate() {
-        let delay = asset.oracle.delay_steps(w.step_s);
-        let at = |back: usize| if back > step { w.assets[a].price0 } else { s.history[((step - back) % rows) * n + a] };
+        let delay = s.delay[a];
+        // `back` < `rows` (the line is one longer than the longest delay): step − back,
+        // modulo rows, without a division.
+        let at = |back: usize| {
+            if back > step {
+                asset.price0
+            } else {
+                s.history[(if back <= row { row - back } else { row + rows - back }) * n + a]
+            }
+        };
         s.oracle[a] = at(delay);
         s.lagged[a] = at(delay + w.liquidators.latency_steps);
     }
@@ -181,6 +238,11 @@ fn reset(w: &World, s: &mut Scratch, exact: bool) {
     s.feeds.extend(p0.iter().map(|p| PushFeed::new(*p)));
     s.gaps.clear();
     s.gaps.resize(n, PoolGap::default());
+    // As `PoolGap::recover` computes it, so that the product is the same to the bit.
+    s.decay.clear();
+    s.decay.extend(w.assets.iter().map(|a| (-w.step_s / a.pool.half_life_s).exp2()));
+    s.delay.clear();
+    s.delay.extend(w.assets.iter().map(|a| a.oracle.delay_steps(w.step_s)));
     s.frontier.clear();
     s.frontier.resize(w.pairs.len(), 0);
     s.twaps.resize_with(n, TwapWindow::default);
@@ -196,6 +258,12 @@ fn reset(w: &World, s: &mut Scratch, exact: bool) {
         heap.clear();
     }
     s.retry.clear();
+    s.parked.resize_with(w.pairs.len(), Vec::new);
+    s.parked_floor.clear();
+    s.parked_floor.resize(w.pairs.len(), (0.0, f64::INFINITY));
+    for parked in &mut s.parked {
+        parked.clear();
+    }
     s.backoff.clear();
     s.backoff.resize(w.pairs.len(), (0, 1));
     if exact {
@@ -212,7 +280,11 @@ fn reset(w: &World, s: &mut Scratch, exact: bool) {
 /// first, until the step's capital is spent or [`GIVE_UP_AFTER`] attempts in a row do
 /// not pay. Cost per step is proportional to liquidatable buckets, not to the book.
 pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
-    reset(w, s, false);
+    reset(w, s, true);
+    let mut accounts = std::mem::take(&mut s.accounts);
+    let mut at_risk = std::mem::take(&mut s.at_risk);
+    at_risk.clear();
+    at_risk.resize(accounts.len(), false);
     let n = w.assets.len();
     let p0 = w.price0();
     let mut out = PathOutcome::default();
@@ -236,12 +308,29 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
                 s.heaps[pi].push(Live { key: b.hf0, bucket: *b });
                 s.frontier[pi] += 1;
             }
-            let mut failures = 0;
+            // A bucket parked for gas pays again when gas gets cheaper, or when the venue's
+            // price rises against the oracle (the margin a sale earns); both are checked only
+            // when they moved past the most favourable parked entry.
+            let venue_vs_oracle = s.market[c] / s.oracle[c];
+            let floor = &mut s.parked_floor[pi];
+            if m.gas_usd < floor.0 || venue_vs_oracle > floor.1 {
+                let parked = std::mem::take(&mut s.parked[pi]);
+                *floor = (0.0, f64::INFINITY);
+                for (live, gas, q) in parked {
+                    if m.gas_usd < gas || venue_vs_oracle > q {
+                        s.heaps[pi].push(live);
+                    } else {
+                        floor.0 = floor.0.max(gas);
+                        floor.1 = floor.1.min(q);
+                        s.parked[pi].push((live, gas, q));
+                    }
+                }
+            }
             let (next_try, wait) = s.backoff[pi];
             if step < next_try {
                 continue;
             }
-            let mut succeeded = false;
+            let (mut failures, mut succeeded) = (0, false);
             while m.capital_left > 0.0 && failures < GIVE_UP_AFTER {
                 let Some(top) = s.heaps[pi].peek().copied().filter(|l| l.key * ratio_seen < 1.0) else { break };
                 s.heaps[pi].pop();
@@ -252,7 +341,7 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
                 }
                 let mut b = top.bucket;
                 match m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
-                    Some(l) => {
+                    Attempt::Done(l) => {
                         failures = 0;
                         succeeded = true;
                         b.collateral -= l.collateral_seized;
@@ -265,14 +354,33 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
                             s.retry.push(Live { key: key(pi, &b), bucket: b });
                         }
                     }
-                    None => {
+                    Attempt::Pair => {
+                        // Nothing of this pair pays this step: no need to try the rest.
+                        s.retry.push(top);
+                        break;
+                    }
+                    Attempt::Gas(breakeven) => {
+                        // Parked, not retried every step. At a health factor above the full-
+                        // liquidation line it could pay twice as much once it sinks below it,
+                        // so it stays in play until then.
+                        if hf_now > w.assets[c].terms.full_below {
+                            s.retry.push(top);
+                        } else {
+                            let q = breakeven;
+                            let floor = &mut s.parked_floor[pi];
+                            floor.0 = floor.0.max(m.gas_usd);
+                            floor.1 = floor.1.min(q);
+                            s.parked[pi].push((top, m.gas_usd, q));
+                        }
+                    }
+                    Attempt::Slippage => {
                         failures += 1;
                         s.retry.push(top);
                     }
                 }
             }
-            // A pair that did not pay at all waits 1, 2, 4, ... up to 64 steps before the
-            // next try; any success resets the wait.
+            // A pair that gave up waits 1, 2, 4 steps before the next try; any success resets
+            // the wait.
             s.backoff[pi] = if succeeded || failures < GIVE_UP_AFTER {
                 (0, 1)
             } else {
@@ -283,6 +391,7 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
             s.retry = retry;
             s.retry.clear();
         }
+        liquidate_accounts(&mut m, s, &mut accounts, &mut at_risk, &mut out, &mut liquidated, &mut written_off);
         book_step(&mut out, m.t_s, liquidated, written_off);
         rec.step(m.t_s, &s.reference, &s.market, &s.oracle, liquidated, written_off);
     }
@@ -290,7 +399,7 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
     // in play, and untouched ones the market (not the oracle) has sunk.
     for (pi, pair) in w.pairs.iter().enumerate() {
         let (c, d) = (pair.collateral, pair.debt);
-        for l in s.heaps[pi].iter() {
+        for l in s.heaps[pi].iter().chain(s.parked[pi].iter().map(|(l, _, _)| l)) {
             out.bad_debt_usd += (l.bucket.debt * s.market[d] - l.bucket.collateral * s.market[c]).max(0.0);
         }
         let ratio = (s.market[c] / p0[c]) / (s.market[d] / p0[d]);
@@ -299,6 +408,9 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
             out.bad_debt_usd += (b.debt * s.market[d] - b.collateral * s.market[c]).max(0.0);
         }
     }
+    out.bad_debt_usd += underwater(s, &accounts);
+    s.accounts = accounts;
+    s.at_risk = at_risk;
     out.bad_debt_usd += out.realized_bad_debt_usd;
     out
 }
@@ -308,9 +420,10 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
 /// bucket, healthier than the last, is no more likely to pay.
 pub const GIVE_UP_AFTER: usize = 8;
 
-/// The longest a pair that does not pay is left alone, in steps: liquidators keep
-/// watching, but a position that did not pay a minute ago rarely pays the next.
-pub const MAX_BACKOFF_STEPS: usize = 64;
+/// The longest a pair whose sales do not pay is left alone, in steps: short, because the
+/// venue recovers with its half-life and the next minutes may pay (a longer wait biased
+/// bad debt downward against the exact engine).
+pub const MAX_BACKOFF_STEPS: usize = 4;
 
 /// A bucket in play: its health factor at the initial prices (the heap's key; its health
 /// factor now is this times the pair's price ratio) and its state.
@@ -349,52 +462,83 @@ pub fn run_exact(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Rec
     let n = w.assets.len();
     let p0 = w.price0();
     let mut out = PathOutcome::default();
-    let mut at_risk = vec![false; s.accounts.len()];
-    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
     let mut accounts = std::mem::take(&mut s.accounts);
+    let mut at_risk = std::mem::take(&mut s.at_risk);
+    at_risk.clear();
+    at_risk.resize(accounts.len(), false);
+    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
     for step in 0..w.steps {
         m.t_s = advance(w, s, step, &returns[step * n..(step + 1) * n]);
         m.capital_left = w.liquidators.capital_per_step_usd;
         m.gas_usd = w.liquidators.gas_usd_at(step, &p0, &s.reference);
         let (mut liquidated, mut written_off) = (0.0, 0.0);
-        for (i, acct) in accounts.iter_mut().enumerate() {
-            let Some(hf_seen) = health(w, acct, &s.lagged) else { continue };
-            if hf_seen >= 1.0 {
-                continue;
-            }
-            if !at_risk[i] {
-                at_risk[i] = true;
-                out.debt_at_risk_usd += acct.debt.iter().map(|(a, x)| x * w.assets[*a].price0).sum::<f64>();
-            }
-            let Some(hf_now) = health(w, acct, &s.oracle).filter(|h| *h < 1.0) else { continue };
-            let (Some(ci), Some(di)) = (largest(&acct.collateral, &s.oracle), largest(&acct.debt, &s.oracle)) else {
-                continue;
-            };
-            let ((c, coll), (d, debt)) = (acct.collateral[ci], acct.debt[di]);
-            if let Some(l) = m.liquidate(s, c, d, coll, debt, 1.0, hf_now) {
-                acct.collateral[ci].1 -= l.collateral_seized;
-                acct.debt[di].1 -= l.debt_repaid;
-                liquidated += l.debt_repaid * s.market[d];
-                out.liquidations += 1.0;
-                if acct.collateral.iter().all(|(_, x)| *x <= DUST) {
-                    for (a, x) in acct.debt.iter_mut() {
-                        written_off += *x * s.market[*a];
-                        *x = 0.0;
-                    }
-                }
-            }
-        }
+        liquidate_accounts(&mut m, s, &mut accounts, &mut at_risk, &mut out, &mut liquidated, &mut written_off);
         book_step(&mut out, m.t_s, liquidated, written_off);
         rec.step(m.t_s, &s.reference, &s.market, &s.oracle, liquidated, written_off);
     }
-    for acct in &accounts {
-        let debt: f64 = acct.debt.iter().map(|(a, x)| x * s.market[*a]).sum();
-        let coll: f64 = acct.collateral.iter().map(|(a, x)| x * s.market[*a]).sum();
-        out.bad_debt_usd += (debt - coll).max(0.0);
-    }
+    out.bad_debt_usd += underwater(s, &accounts);
     s.accounts = accounts;
+    s.at_risk = at_risk;
     out.bad_debt_usd += out.realized_bad_debt_usd;
     out
+}
+
+/// One step of the exact engine over `accounts`: each account liquidatable at the lagged
+/// oracle (and still at the current one) loses its largest collateral against its largest
+/// debt, as a liquidator after the biggest bonus would take them.
+#[allow(clippy::too_many_arguments)] // one step's state, passed flat to stay allocation-free
+fn liquidate_accounts(
+    m: &mut Markets<'_>,
+    s: &mut Scratch,
+    accounts: &mut [IndexedPosition],
+    at_risk: &mut [bool],
+    out: &mut PathOutcome,
+    liquidated: &mut f64,
+    written_off: &mut f64,
+) {
+    let w = m.world;
+    for (i, acct) in accounts.iter_mut().enumerate() {
+        if m.capital_left <= 0.0 {
+            return;
+        }
+        let Some(hf_seen) = health(w, acct, &s.lagged) else { continue };
+        if hf_seen >= 1.0 {
+            continue;
+        }
+        if !at_risk[i] {
+            at_risk[i] = true;
+            out.debt_at_risk_usd += acct.debt.iter().map(|(a, x)| x * w.assets[*a].price0).sum::<f64>();
+        }
+        let Some(hf_now) = health(w, acct, &s.oracle).filter(|h| *h < 1.0) else { continue };
+        let (Some(ci), Some(di)) = (largest(&acct.collateral, &s.oracle), largest(&acct.debt, &s.oracle)) else {
+            continue;
+        };
+        let ((c, coll), (d, debt)) = (acct.collateral[ci], acct.debt[di]);
+        if let Attempt::Done(l) = m.liquidate(s, c, d, coll, debt, 1.0, hf_now) {
+            acct.collateral[ci].1 -= l.collateral_seized;
+            acct.debt[di].1 -= l.debt_repaid;
+            *liquidated += l.debt_repaid * s.market[d];
+            out.liquidations += 1.0;
+            if acct.collateral.iter().all(|(_, x)| *x <= DUST) {
+                for (a, x) in acct.debt.iter_mut() {
+                    *written_off += *x * s.market[*a];
+                    *x = 0.0;
+                }
+            }
+        }
+    }
+}
+
+/// The shortfall of accounts underwater at market prices.
+fn underwater(s: &Scratch, accounts: &[IndexedPosition]) -> f64 {
+    accounts
+        .iter()
+        .map(|acct| {
+            let debt: f64 = acct.debt.iter().map(|(a, x)| x * s.market[*a]).sum();
+            let coll: f64 = acct.collateral.iter().map(|(a, x)| x * s.market[*a]).sum();
+            (debt - coll).max(0.0)
+        })
+        .sum()
 }
 
 fn book_step(out: &mut PathOutcome, t_s: f64, liquidated: f64, written_off: f64) {

@@ -358,7 +358,7 @@ pub fn simulate(
     };
     let mut reports = Vec::new();
     for market in &p.markets {
-        let world = World::new(p, market, seed, liq.clone());
+        let world = World::with_engine(p, market, seed, liq.clone(), opts.engine == EngineKind::Buckets);
         let output = run(&world, opts.engine, paths, &source, &|done| progress(done, paths));
         let summary = summarize(&world, opts.engine, seed, &output, opts.worst);
         let followed = world

@@ -86,8 +86,14 @@ pub struct World {
 
 impl World {
     /// Builds the world of one market of a protocol. The positions come from the spec
-    /// (CSV, or generated from `seed`).
+    /// (CSV, or generated from `seed`), bucketed for the bucket engine.
     pub fn new(p: &Protocol, market: &Market, seed: u64, liquidators: Liquidators) -> Self {
+        Self::with_engine(p, market, seed, liquidators, true)
+    }
+
+    /// As [`World::new`], with every account kept on its own when `bucket` is false (the
+    /// exact engine reads only those).
+    pub fn with_engine(p: &Protocol, market: &Market, seed: u64, liquidators: Liquidators, bucket: bool) -> Self {
         let price = |a: &str| p.price_usd(a);
         let positions = market.book(seed, &price);
         let index = |s: &str| p.assets.iter().position(|a| a.symbol == s);
@@ -98,7 +104,7 @@ impl World {
                 debt: pos.debt.iter().filter_map(|(a, n)| Some((index(a)?, *n))).collect(),
             })
             .collect();
-        Self::from_positions(p, market, indexed, liquidators, true)
+        Self::from_positions(p, market, indexed, liquidators, bucket)
     }
 
     /// Builds the world from indexed positions; with `bucket` false every account stays
@@ -146,7 +152,11 @@ fn asset_model(p: &Protocol, market: &Market, symbol: &str, price0: f64) -> Asse
         }),
         _ => None,
     };
-    let venue = p.venues.iter().find(|v| v.pair[0] == symbol);
+    // Liquidators route to the deepest venue of the asset (depth at a 2 % fall).
+    let depth = |v: &&bulwark_spec::model::venue::Venue| {
+        bulwark_market::venue_curve(v).ok().and_then(|c| c.base_depth(0.02).ok()).unwrap_or(0.0)
+    };
+    let venue = p.venues.iter().filter(|v| v.pair[0] == symbol).max_by(|a, b| depth(a).total_cmp(&depth(b)));
     let (pool, quote) = match venue.map(|v| (&v.kind, v)) {
         Some((VenueKind::ConstantProduct { reserves: [x, y] }, v)) => (
             PoolShape { liquidity: (x * y).sqrt(), fee: v.fee, half_life_s: v.recovery_half_life_s },
