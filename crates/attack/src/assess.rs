@@ -9,6 +9,7 @@ use crate::consensus::{ConsensusOptions, ConsensusSummary, consensus_summary, co
 use crate::dispersion::{CorrelatedFailure, Dimension, Dispersion, correlated_failure, dispersion};
 use crate::governance::{GovernanceOptions, governance_vector};
 use crate::oracle::{AssetManipulation, OracleOptions, oracle_assessment};
+use crate::restaking::{ExactLimits, RestakingSummary, analyze, restaking_vectors};
 use crate::vector::{DEFAULT_AT_RISK_BELOW, Vector, Verdict};
 
 /// Options of an attack assessment.
@@ -45,6 +46,8 @@ pub struct AttackAssessment {
     pub committees: Vec<CommitteeSummary>,
     /// Per asset: the cheapest manipulation and the smallest profitable move.
     pub oracles: Vec<AssetManipulation>,
+    /// The restaking network's checks (EigenLayer condition, γ*, exact slack, cascades).
+    pub restaking: Option<RestakingSummary>,
 }
 
 impl AttackAssessment {
@@ -77,6 +80,19 @@ pub fn assess(p: &Protocol, opts: &AttackOptions) -> AttackAssessment {
         vectors.push(committee_vector(c, at_risk_below));
         vectors.push(committee_halt_vector(c));
     }
+    // The restaking analysis runs once for both its vector and its summary.
+    let restaking = p.restaking.as_ref().map(|r| (r, analyze(r, &ExactLimits::default())));
+    let restaking_summary = match &restaking {
+        Some((_, Ok(analysis))) => {
+            vectors.push(analysis.vector(at_risk_below));
+            Some(analysis.summary())
+        }
+        Some((_, Err(_))) => {
+            vectors.extend(restaking_vectors(p, at_risk_below));
+            None
+        }
+        None => None,
+    };
 
     let weakest = vectors.iter().filter_map(|v| v.slack.map(|s| (s, v))).min_by(|a, b| a.0.total_cmp(&b.0));
     let (dispersion, correlated) = match &p.consensus {
@@ -99,5 +115,6 @@ pub fn assess(p: &Protocol, opts: &AttackOptions) -> AttackAssessment {
         correlated_failure: correlated,
         committees: p.committees.iter().map(committee_summary).collect(),
         oracles: oracle.assets,
+        restaking: restaking_summary,
     }
 }

@@ -6,6 +6,7 @@ pub mod consensus;
 pub mod dispersion;
 pub mod governance;
 pub mod oracle;
+pub mod restaking;
 pub mod slashing;
 pub mod vector;
 

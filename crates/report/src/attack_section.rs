@@ -180,6 +180,42 @@ fn vectors(a: &AttackAssessment, with_charts: bool, detail: bool) -> Result<Sect
                 .collect(),
         });
     }
+    if let Some(r) = &a.restaking {
+        let g = |x: Option<f64>| x.map_or("—".into(), |g| format!("{g:.3}"));
+        tables.push(Table {
+            caption: format!(
+                "Restaking: {} ({} validators, {} services; Durvasula and Roughgarden)",
+                r.name, r.validators, r.services
+            ),
+            headers: row(&["check", "result"]),
+            rows: vec![
+                row(&[
+                    "EigenLayer condition (Eq. 3) for every validator",
+                    &r.eigenlayer_condition_holds.map_or("—".into(), |h| {
+                        if h { "holds".into() } else { format!("fails for {}", r.eigenlayer_violators.join(", ")) }
+                    }),
+                ]),
+                row(&["γ* (polynomial proxy)", &g(r.gamma_star)]),
+                row(&["γ exact (most profitable or binding attack)", &g(r.gamma_exact)]),
+                row(&[
+                    "secure (no attack with π_A > σ_B)",
+                    match r.secure {
+                        Some(true) => "yes",
+                        Some(false) => "NO",
+                        None => "not decided",
+                    },
+                ]),
+                row(&[
+                    "cascade bound R_ψ < k·ψ (Theorem 1)",
+                    &r.cascade_bound_per_psi.map_or("none (γ ≤ 0)".into(), |k| format!("k = {k:.3}")),
+                ]),
+                row(&[
+                    "services with profit and no stake",
+                    &if r.unguarded_services.is_empty() { "none".into() } else { r.unguarded_services.join(", ") },
+                ]),
+            ],
+        });
+    }
     let charts = if with_charts && !a.vectors.is_empty() {
         let bars: Vec<(String, f64, Option<f64>)> =
             a.vectors.iter().map(|v| (short(&v.vector), v.coc_usd, v.pfc_usd)).collect();

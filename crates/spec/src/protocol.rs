@@ -12,6 +12,7 @@ use crate::model::consensus::{CONSENSUS_KEYS, Consensus, parse_consensus};
 use crate::model::governance::{Committee, GOVERNANCE_KEYS, Governance, parse_committee, parse_governance};
 use crate::model::market::{Market, parse_market};
 use crate::model::oracle::{Oracle, parse_oracle};
+use crate::model::restaking::{RESTAKING_KEYS, Restaking, parse_restaking};
 use crate::model::scenario::{SCENARIO_KEYS, Scenario, parse_scenario};
 use crate::model::venue::{Venue, parse_venue};
 use crate::reader::{Ctx, Field, Source, Table, closest};
@@ -37,6 +38,8 @@ pub struct Protocol {
     pub governance: Option<Governance>,
     /// Signer committees.
     pub committees: Vec<Committee>,
+    /// A restaking network of validators and the services they secure, if described.
+    pub restaking: Option<Restaking>,
     /// The stress scenario (defaults when absent).
     pub scenario: Scenario,
 }
@@ -59,8 +62,18 @@ impl Protocol {
     }
 }
 
-pub(crate) const ROOT_KEYS: &[&str] =
-    &["protocol", "assets", "venues", "oracles", "markets", "consensus", "governance", "committees", "scenario"];
+pub(crate) const ROOT_KEYS: &[&str] = &[
+    "protocol",
+    "assets",
+    "venues",
+    "oracles",
+    "markets",
+    "consensus",
+    "governance",
+    "committees",
+    "restaking",
+    "scenario",
+];
 pub(crate) const PROTOCOL_KEYS: &[&str] = &["name", "description"];
 
 /// Parses and validates spec text. `file` names it in messages; relative data paths
@@ -168,6 +181,7 @@ fn read_root(ctx: &Ctx<'_>, root: &toml_edit::Table, base: &Path) -> Option<Prot
         .and_then(|f| f.elements())
         .map(|fs| fs.iter().filter_map(parse_committee).collect())
         .unwrap_or_default();
+    let restaking = root.get("restaking").and_then(|f| f.table(RESTAKING_KEYS)).and_then(|t| parse_restaking(&t));
     let scenario = match root.get("scenario") {
         Some(f) => f.table(SCENARIO_KEYS).and_then(|t| parse_scenario(&t, base, &asset_known)),
         None => Some(Scenario::default()),
@@ -183,6 +197,7 @@ fn read_root(ctx: &Ctx<'_>, root: &toml_edit::Table, base: &Path) -> Option<Prot
         consensus,
         governance,
         committees,
+        restaking,
         scenario: scenario?,
     })
 }

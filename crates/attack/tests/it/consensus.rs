@@ -216,14 +216,30 @@ fn aave_buys_against_the_weth_pool_and_runs_out_of_depth() {
     let v = consensus_vectors(&p, &ConsensusOptions::default());
     assert_eq!(v.len(), 4);
     let halt_buy = v.iter().find(|v| v.vector.contains("halt") && v.vector.contains("buying")).unwrap();
-    assert!(halt_buy.assumptions.iter().any(|a| a.contains("holds 64000 WETH")), "{:?}", halt_buy.assumptions);
-    // From the pool until its marginal price doubles: a* = x(1 − 1/√(2(1 − f))) ≈ 18,734
-    // WETH for ≈ y(√(2(1 − f)) − 1)/(1 − f) ≈ 64.9M USDC; the rest at 2 × 2,447.42.
+    // The stake asset's venue: the example's first WETH venue, x WETH against y USDC.
+    let venue = p.venues.iter().find(|v| v.pair[0] == "WETH").unwrap();
+    let bulwark_spec::model::venue::VenueKind::ConstantProduct { reserves: [x, y] } = venue.kind else {
+        panic!("constant product")
+    };
+    let f = venue.fee;
+    assert!(
+        halt_buy.assumptions.iter().any(|a| a.contains(&format!("holds {x:.0} WETH"))),
+        "{:?}",
+        halt_buy.assumptions
+    );
+    // From the pool until its marginal price doubles: a* = x(1 − 1/√(2(1 − f))) WETH for
+    // y(√(2(1 − f)) − 1)/(1 − f) USDC; the rest at 2 × 2,447.42.
+    let r = (2.0 * (1.0 - f)).sqrt();
+    let (a_star, cost) = (x * (1.0 - 1.0 / r), y * (r - 1.0) / (1.0 - f));
     let pool = &halt_buy.breakdown[0];
-    assert!(pool.label.starts_with("18734 WETH"), "{}", pool.label);
-    assert!((pool.usd / 64.9e6 - 1.0).abs() < 0.01, "{}", pool.usd);
+    assert!(pool.label.starts_with(&format!("{a_star:.0} WETH")), "{} vs {a_star:.0}", pool.label);
+    assert!((pool.usd / cost - 1.0).abs() < 0.01, "{} vs {cost}", pool.usd);
     let outside = &halt_buy.breakdown[1];
-    assert!((outside.usd - (9_374_464.0 - 18_734.0) * 2.0 * 2_447.42).abs() / outside.usd < 1e-6);
+    assert!(
+        (outside.usd - (9_374_464.0 - a_star.round()) * 2.0 * 2_447.42).abs() / outside.usd < 1e-5,
+        "{}",
+        outside.usd
+    );
 }
 
 #[test]

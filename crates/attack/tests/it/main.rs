@@ -3,3 +3,4 @@
 mod consensus;
 mod dispersion;
 mod oracle;
+mod restaking;

@@ -44,6 +44,9 @@ fn summary(p: &bulwark_spec::Protocol) -> String {
         p.consensus.as_ref().map(|c| format!("{} validators", c.validators.validators.len())),
         p.governance.as_ref().map(|_| "governance".to_string()),
         count(p.committees.len(), "committee"),
+        p.restaking
+            .as_ref()
+            .map(|r| format!("restaking graph of {} validators and {} services", r.validators.len(), r.services.len())),
     ]
     .into_iter()
     .flatten()

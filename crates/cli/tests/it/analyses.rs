@@ -11,9 +11,16 @@ fn json(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn attack_prints_the_vector_table_for_every_example_as_json() {
-    for example in
-        ["aave-v3-ethereum.toml", "ethereum.toml", "solana.toml", "cosmoshub.toml", "sui.toml", "ronin-bridge.toml"]
-    {
+    for example in [
+        "aave-v3-ethereum.toml",
+        "ethereum.toml",
+        "solana.toml",
+        "cosmoshub.toml",
+        "sui.toml",
+        "ronin-bridge.toml",
+        "restaking.toml",
+        "maker-black-thursday.toml",
+    ] {
         let path = format!("examples/{example}");
         let v = json(&["attack", &path, "--format", "json"]);
         let vectors = v["vectors"].as_array().unwrap_or_else(|| panic!("{example}: no vectors[]"));

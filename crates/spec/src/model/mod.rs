@@ -5,5 +5,6 @@ pub mod consensus;
 pub mod governance;
 pub mod market;
 pub mod oracle;
+pub mod restaking;
 pub mod scenario;
 pub mod venue;
