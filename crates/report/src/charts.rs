@@ -25,19 +25,37 @@ fn chart_error(e: impl std::fmt::Display) -> ReportError {
 /// # Errors
 /// [`ReportError::Chart`] if plotters fails to lay the chart out.
 pub(crate) fn health_histogram(title: &str, h: &HealthSummary) -> Result<String, ReportError> {
-    let labels: Vec<String> = h
+    let last = h.histogram_edges.len().saturating_sub(1);
+    let bars: Vec<Bar> = h
         .histogram_edges
         .iter()
+        .zip(&h.histogram_debt_usd)
         .enumerate()
-        .map(|(i, lo)| if i + 1 == h.histogram_edges.len() { format!("≥{lo:.2}") } else { format!("{lo:.2}") })
+        .map(|(i, (lo, debt))| Bar {
+            label: if i == last { format!("≥{lo:.2}") } else { format!("{lo:.2}") },
+            value: debt / 1e6,
+            danger: h.histogram_edges.get(i + 1).is_some_and(|hi| *hi <= 1.0),
+        })
         .collect();
-    let values: Vec<f64> = h.histogram_debt_usd.iter().map(|d| d / 1e6).collect();
-    let ymax = values.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
+    bar_chart(title, &bars, "health factor (lower edge of each bin; red: liquidatable)", "debt (USD millions)")
+}
+
+/// One bar of a categorical bar chart.
+struct Bar {
+    label: String,
+    value: f64,
+    /// Drawn in red.
+    danger: bool,
+}
+
+/// Bars over categories, labelled below, the dangerous ones in red.
+fn bar_chart(title: &str, bars: &[Bar], x_desc: &str, y_desc: &str) -> Result<String, ReportError> {
+    let ymax = bars.iter().map(|b| b.value).fold(0.0, f64::max).max(1e-9) * 1.1;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let n = values.len();
+        let n = bars.len().max(1);
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 17))
             .margin(12)
@@ -49,15 +67,15 @@ pub(crate) fn health_histogram(title: &str, h: &HealthSummary) -> Result<String,
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(n)
-            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
-            .x_desc("health factor (lower edge of each bin; red: liquidatable)")
-            .y_desc("debt (USD millions)")
+            .x_label_formatter(&|i| bars.get(*i).map(|b| b.label.clone()).unwrap_or_default())
+            .x_desc(x_desc)
+            .y_desc(y_desc)
             .draw()
             .map_err(chart_error)?;
         chart
-            .draw_series(values.iter().enumerate().map(|(i, v)| {
-                let color = if h.histogram_edges.get(i + 1).is_some_and(|hi| *hi <= 1.0) { BAR_DANGER } else { BAR };
-                let mut bar = Rectangle::new([(i, 0.0), (i + 1, *v)], color.filled());
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                let mut bar =
+                    Rectangle::new([(i, 0.0), (i + 1, b.value)], if b.danger { BAR_DANGER } else { BAR }.filled());
                 bar.set_margin(0, 0, 3, 3);
                 bar
             }))
@@ -82,43 +100,15 @@ const WORST: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
 /// # Errors
 /// [`ReportError::Chart`] if plotters fails to lay the chart out.
 pub(crate) fn bad_debt_histogram(title: &str, bins: &[(f64, u64)]) -> Result<String, ReportError> {
-    let labels: Vec<String> = bins
+    let bars: Vec<Bar> = bins
         .iter()
-        .map(|(edge, _)| if *edge == 0.0 { "none".to_string() } else { format!("≥{}", usd(*edge)) })
+        .map(|(edge, count)| Bar {
+            label: if *edge == 0.0 { "none".to_string() } else { format!("≥{}", usd(*edge)) },
+            value: *count as f64,
+            danger: *edge > 0.0,
+        })
         .collect();
-    let ymax = bins.iter().map(|(_, c)| *c).max().unwrap_or(1).max(1) as f64 * 1.1;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_error)?;
-        let n = bins.len().max(1);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 17))
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0..n, 0.0..ymax)
-            .map_err(chart_error)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
-            .x_desc("bad debt at the horizon")
-            .y_desc("paths")
-            .draw()
-            .map_err(chart_error)?;
-        chart
-            .draw_series(bins.iter().enumerate().map(|(i, (edge, count))| {
-                let color = if *edge == 0.0 { BAR } else { BAR_DANGER };
-                let mut bar = Rectangle::new([(i, 0.0), (i + 1, *count as f64)], color.filled());
-                bar.set_margin(0, 0, 3, 3);
-                bar
-            }))
-            .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
-    }
-    Ok(svg)
+    bar_chart(title, &bars, "bad debt at the horizon", "paths")
 }
 
 /// The fan chart: 5–95 % and 25–75 % bands of an asset's price, the median, and the

@@ -221,7 +221,7 @@ fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
     t_s
 }
 
-fn reset(w: &World, s: &mut Scratch, exact: bool) {
+fn reset(w: &World, s: &mut Scratch) {
     let n = w.assets.len();
     let p0 = w.price0();
     s.reference.clone_from(&p0);
@@ -266,9 +266,7 @@ fn reset(w: &World, s: &mut Scratch, exact: bool) {
     }
     s.backoff.clear();
     s.backoff.resize(w.pairs.len(), (0, 1));
-    if exact {
-        s.accounts.clone_from(&w.accounts);
-    }
+    s.accounts.clone_from(&w.accounts);
 }
 
 /// Runs one path with the bucket engine. `returns` holds `steps × assets` log-returns.
@@ -280,7 +278,7 @@ fn reset(w: &World, s: &mut Scratch, exact: bool) {
 /// first, until the step's capital is spent or [`GIVE_UP_AFTER`] attempts in a row do
 /// not pay. Cost per step is proportional to liquidatable buckets, not to the book.
 pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
-    reset(w, s, true);
+    reset(w, s);
     let mut accounts = std::mem::take(&mut s.accounts);
     let mut at_risk = std::mem::take(&mut s.at_risk);
     at_risk.clear();
@@ -458,7 +456,7 @@ impl Ord for Live {
 /// liquidation takes the account's largest collateral and largest debt, as a liquidator
 /// after the biggest bonus would.
 pub fn run_exact(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
-    reset(w, s, true);
+    reset(w, s);
     let n = w.assets.len();
     let p0 = w.price0();
     let mut out = PathOutcome::default();
