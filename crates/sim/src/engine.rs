@@ -13,6 +13,9 @@ use crate::oracle::PushFeed;
 use crate::venue::PoolGap;
 use crate::world::World;
 
+mod parked;
+use parked::ParkedBuckets;
+
 /// A collateral position this small (in tokens, relative to its start) counts as gone.
 const DUST: f64 = 1e-12;
 
@@ -69,8 +72,8 @@ pub struct Scratch {
     twaps: Vec<TwapWindow>,
     heaps: Vec<std::collections::BinaryHeap<Live>>,
     retry: Vec<Live>,
-    parked: Vec<Vec<(Live, f64, f64)>>,
-    parked_floor: Vec<(f64, f64)>,
+    /// Per pair, buckets too small for the gas when last tried (see [`ParkedBuckets`]).
+    parked: Vec<ParkedBuckets>,
     at_risk: Vec<bool>,
     backoff: Vec<(usize, usize)>,
     accounts: Vec<IndexedPosition>,
@@ -138,9 +141,8 @@ impl Markets<'_> {
                 return Attempt::Pair;
             }
             if margin - gas_usd < -1e-9 * (repaid_usd + gas_usd) {
-                // The venue price (against the oracle's) at which this would pay.
-                let breakeven = (repaid_usd + gas_usd) / (l.to_liquidator() * (1.0 - asset.pool.fee)) / s.oracle[c];
-                return Attempt::Gas(breakeven);
+                // With the step's capital spent down, a full repayment might have paid.
+                return if want > cover_cap { Attempt::Capital } else { Attempt::Gas };
             }
             let mut gap = s.gaps[c];
             let proceeds_quote = gap.sell(&asset.pool, s.reference[c] / quote_price, l.to_liquidator());
@@ -164,8 +166,11 @@ enum Attempt {
     /// to cover it, or there is nothing to repay.
     Pair,
     /// This position is too small for the gas: it pays only at a lower gas price, or once
-    /// the venue's price over the oracle's exceeds the ratio given.
-    Gas(f64),
+    /// the venue's price rises against the oracle's.
+    Gas,
+    /// The step's remaining capital repays too little to cover the gas: the position
+    /// would pay with more capital.
+    Capital,
     /// The sale's slippage eats the bonus at every fraction tried: a smaller position might pay.
     Slippage,
 }
@@ -258,9 +263,7 @@ fn reset(w: &World, s: &mut Scratch) {
         heap.clear();
     }
     s.retry.clear();
-    s.parked.resize_with(w.pairs.len(), Vec::new);
-    s.parked_floor.clear();
-    s.parked_floor.resize(w.pairs.len(), (0.0, f64::INFINITY));
+    s.parked.resize_with(w.pairs.len(), ParkedBuckets::default);
     for parked in &mut s.parked {
         parked.clear();
     }
@@ -287,15 +290,11 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
     let p0 = w.price0();
     let mut out = PathOutcome::default();
     let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
-    let key = |pi: usize, b: &Bucket| {
-        let pair = &w.pairs[pi];
-        b.collateral * p0[pair.collateral] * w.assets[pair.collateral].lt / (b.debt * p0[pair.debt])
-    };
     for step in 0..w.steps {
         m.t_s = advance(w, s, step, &returns[step * n..(step + 1) * n]);
         m.capital_left = w.liquidators.capital_per_step_usd;
         m.gas_usd = w.liquidators.gas_usd_at(step, &p0, &s.reference);
-        let (mut liquidated, mut written_off) = (0.0, 0.0);
+        let mut flows = Flows::default();
         for (pi, pair) in w.pairs.iter().enumerate() {
             let (c, d) = (pair.collateral, pair.debt);
             let ratio_seen = (s.lagged[c] / p0[c]) / (s.lagged[d] / p0[d]);
@@ -306,80 +305,21 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
                 s.heaps[pi].push(Live { key: b.hf0, bucket: *b });
                 s.frontier[pi] += 1;
             }
-            // A bucket parked for gas pays again when gas gets cheaper, or when the venue's
-            // price rises against the oracle (the margin a sale earns); both are checked only
-            // when they moved past the most favourable parked entry.
-            let venue_vs_oracle = s.market[c] / s.oracle[c];
-            let floor = &mut s.parked_floor[pi];
-            if m.gas_usd < floor.0 || venue_vs_oracle > floor.1 {
-                let parked = std::mem::take(&mut s.parked[pi]);
-                *floor = (0.0, f64::INFINITY);
-                for (live, gas, q) in parked {
-                    if m.gas_usd < gas || venue_vs_oracle > q {
-                        s.heaps[pi].push(live);
-                    } else {
-                        floor.0 = floor.0.max(gas);
-                        floor.1 = floor.1.min(q);
-                        s.parked[pi].push((live, gas, q));
-                    }
-                }
-            }
             let (next_try, wait) = s.backoff[pi];
             if step < next_try {
                 continue;
             }
-            let (mut failures, mut succeeded) = (0, false);
-            while m.capital_left > 0.0 && failures < GIVE_UP_AFTER {
-                let Some(top) = s.heaps[pi].peek().copied().filter(|l| l.key * ratio_seen < 1.0) else { break };
-                s.heaps[pi].pop();
-                let hf_now = top.key * ratio_now;
-                if hf_now >= 1.0 {
-                    s.retry.push(top);
-                    continue;
-                }
-                let mut b = top.bucket;
-                match m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
-                    Attempt::Done(l) => {
-                        failures = 0;
-                        succeeded = true;
-                        b.collateral -= l.collateral_seized;
-                        b.debt -= l.debt_repaid;
-                        liquidated += l.debt_repaid * s.market[d];
-                        out.liquidations += b.positions;
-                        if b.collateral <= DUST * b.positions {
-                            written_off += b.debt.max(0.0) * s.market[d];
-                        } else if b.debt > 0.0 {
-                            s.retry.push(Live { key: key(pi, &b), bucket: b });
-                        }
-                    }
-                    Attempt::Pair => {
-                        // Nothing of this pair pays this step: no need to try the rest.
-                        s.retry.push(top);
-                        break;
-                    }
-                    Attempt::Gas(breakeven) => {
-                        // Parked, not retried every step. At a health factor above the full-
-                        // liquidation line it could pay twice as much once it sinks below it,
-                        // so it stays in play until then.
-                        if hf_now > w.assets[c].terms.full_below {
-                            s.retry.push(top);
-                        } else {
-                            let q = breakeven;
-                            let floor = &mut s.parked_floor[pi];
-                            floor.0 = floor.0.max(m.gas_usd);
-                            floor.1 = floor.1.min(q);
-                            s.parked[pi].push((top, m.gas_usd, q));
-                        }
-                    }
-                    Attempt::Slippage => {
-                        failures += 1;
-                        s.retry.push(top);
-                    }
-                }
+            let ratios = Ratios { seen: ratio_seen, now: ratio_now };
+            let mut tally = Tally::default();
+            // Parked buckets sit below the full-liquidation line: worse than most in play,
+            // so they go first, as liquidators after the largest bonus would take them.
+            work_parked(&mut m, s, pi, ratios, &mut tally, &mut flows);
+            if !tally.pair_stuck {
+                work_heap(&mut m, s, pi, ratios, &mut tally, &mut flows);
             }
             // A pair that gave up waits 1, 2, 4 steps before the next try; any success resets
             // the wait.
-            s.backoff[pi] = if succeeded || failures < GIVE_UP_AFTER {
+            s.backoff[pi] = if tally.succeeded || tally.failures < GIVE_UP_AFTER {
                 (0, 1)
             } else {
                 (step + wait, (wait * 2).min(MAX_BACKOFF_STEPS))
@@ -389,6 +329,8 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
             s.retry = retry;
             s.retry.clear();
         }
+        out.liquidations += flows.liquidations;
+        let (mut liquidated, mut written_off) = (flows.liquidated_usd, flows.written_off_usd);
         liquidate_accounts(&mut m, s, &mut accounts, &mut at_risk, &mut out, &mut liquidated, &mut written_off);
         book_step(&mut out, m.t_s, liquidated, written_off);
         rec.step(m.t_s, &s.reference, &s.market, &s.oracle, liquidated, written_off);
@@ -397,7 +339,7 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
     // in play, and untouched ones the market (not the oracle) has sunk.
     for (pi, pair) in w.pairs.iter().enumerate() {
         let (c, d) = (pair.collateral, pair.debt);
-        for l in s.heaps[pi].iter().chain(s.parked[pi].iter().map(|(l, _, _)| l)) {
+        for l in s.heaps[pi].iter().chain(s.parked[pi].iter()) {
             out.bad_debt_usd += (l.bucket.debt * s.market[d] - l.bucket.collateral * s.market[c]).max(0.0);
         }
         let ratio = (s.market[c] / p0[c]) / (s.market[d] / p0[d]);
@@ -413,6 +355,174 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
     out
 }
 
+/// A bucket's health factor at the initial prices: its key in the heap (its health
+/// factor now is this times the pair's price ratio).
+fn key(w: &World, pi: usize, b: &Bucket) -> f64 {
+    let pair = &w.pairs[pi];
+    let (c, d) = (pair.collateral, pair.debt);
+    b.collateral * w.assets[c].price0 * w.assets[c].lt / (b.debt * w.assets[d].price0)
+}
+
+/// A pair's price ratio (collateral over debt, relative to the start) at the oracle the
+/// liquidators read (`seen`, older by their latency) and at the oracle on chain (`now`).
+#[derive(Clone, Copy)]
+struct Ratios {
+    seen: f64,
+    now: f64,
+}
+
+/// How one pair's attempts went this step.
+#[derive(Default)]
+struct Tally {
+    /// Unpaid attempts in a row.
+    failures: usize,
+    /// Whether any liquidation paid.
+    succeeded: bool,
+    /// Whether the venue sits too far below the oracle for anything of the pair to pay.
+    pair_stuck: bool,
+}
+
+/// What one step liquidated and wrote off, over all pairs.
+#[derive(Default)]
+struct Flows {
+    liquidated_usd: f64,
+    written_off_usd: f64,
+    liquidations: f64,
+}
+
+impl Flows {
+    /// Books a liquidation of bucket `b` (already reduced by it) of pair `pi`; returns the
+    /// bucket if it still has debt and collateral.
+    fn book(&mut self, w: &World, s: &Scratch, pi: usize, b: Bucket, l: &Liquidation) -> Option<Bucket> {
+        let d = w.pairs[pi].debt;
+        self.liquidated_usd += l.debt_repaid * s.market[d];
+        self.liquidations += b.positions;
+        if b.collateral <= DUST * b.positions {
+            self.written_off_usd += b.debt.max(0.0) * s.market[d];
+            None
+        } else {
+            (b.debt > 0.0).then_some(b)
+        }
+    }
+}
+
+/// Liquidates the pair's buckets in play, worst health factor first, until the capital
+/// is spent, nothing of the pair pays, or [`GIVE_UP_AFTER`] attempts in a row fail.
+/// Buckets too small for the gas below the full-liquidation line are parked.
+fn work_heap(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, tally: &mut Tally, flows: &mut Flows) {
+    let w = m.world;
+    let (c, d) = (w.pairs[pi].collateral, w.pairs[pi].debt);
+    while m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER {
+        let Some(top) = s.heaps[pi].peek().copied().filter(|l| l.key * ratios.seen < 1.0) else { break };
+        s.heaps[pi].pop();
+        let hf_now = top.key * ratios.now;
+        if hf_now >= 1.0 {
+            s.retry.push(top);
+            continue;
+        }
+        let mut b = top.bucket;
+        match m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
+            Attempt::Done(l) => {
+                tally.failures = 0;
+                tally.succeeded = true;
+                b.collateral -= l.collateral_seized;
+                b.debt -= l.debt_repaid;
+                if let Some(b) = flows.book(w, s, pi, b, &l) {
+                    s.retry.push(Live { key: key(w, pi, &b), bucket: b });
+                }
+            }
+            Attempt::Pair => {
+                // Nothing of this pair pays this step: no need to try the rest.
+                s.retry.push(top);
+                tally.pair_stuck = true;
+                break;
+            }
+            Attempt::Gas => {
+                // Parked, not retried every step. At a health factor above the full-
+                // liquidation line it could pay twice as much once it sinks below it,
+                // so it stays in play until then.
+                if hf_now > w.assets[c].terms.full_below {
+                    s.retry.push(top);
+                } else {
+                    s.parked[pi].park(top);
+                }
+            }
+            Attempt::Slippage | Attempt::Capital => {
+                tally.failures += 1;
+                s.retry.push(top);
+            }
+        }
+    }
+}
+
+/// Tries the pair's parked buckets (too small for the gas when last tried) whose margin
+/// could now cover the gas, largest debt per position first.
+///
+/// # Formula
+/// A liquidation repaying `r` debt tokens hands the liquidator `r · (1 + b − f·b) · Pd/Pc`
+/// collateral tokens (bonus b, protocol fee f on the bonus), which sell for at most the
+/// venue price less its fee, so its margin before gas is `r · u` with
+/// `u = (1 + b − f·b) · (1 − fee) · Pd_oracle · (P_venue / Pc_oracle) − Pd_market`, and
+/// `r ≤ min(debt, collateral · Pc/Pd / (1 + b))` per position. Where that bound stays
+/// below the gas per position the bucket cannot pay, and, the list being sorted by debt
+/// per position, neither can any bucket after the first whose debt alone falls short.
+/// The bound errs only toward trying, so parking never hides a liquidation that pays.
+fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, tally: &mut Tally, flows: &mut Flows) {
+    let w = m.world;
+    let (c, d) = (w.pairs[pi].collateral, w.pairs[pi].debt);
+    let asset = &w.assets[c];
+    let t = &asset.terms;
+    let lb = 1.0 + t.bonus;
+    // The rounding slack of `Markets::liquidate`'s gas test, made generous.
+    let gas_floor = m.gas_usd * (1.0 - 1e-6);
+    let coll_to_debt = s.oracle[c] / (s.oracle[d] * lb);
+    let mut parked = std::mem::take(&mut s.parked[pi]);
+    while m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER {
+        // The venue's price now, after this step's earlier sales: the smallest repayment
+        // per position that could pay the gas.
+        let venue = s.reference[c] * s.gaps[c].log_gap.exp();
+        let unit = (lb - t.protocol_fee * t.bonus) * (1.0 - asset.pool.fee) * s.oracle[d] * (venue / s.oracle[c])
+            - s.market[d];
+        if unit <= 0.0 {
+            break;
+        }
+        let Some(top) = parked.next_payable(gas_floor / unit, coll_to_debt) else { break };
+        let live = top.live;
+        let hf_now = live.key * ratios.now;
+        if live.key * ratios.seen >= 1.0 || hf_now > t.full_below {
+            // Prices recovered: back in play with the rest.
+            s.retry.push(live);
+            continue;
+        }
+        let mut b = live.bucket;
+        match m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
+            Attempt::Done(l) => {
+                tally.failures = 0;
+                tally.succeeded = true;
+                b.collateral -= l.collateral_seized;
+                b.debt -= l.debt_repaid;
+                if let Some(b) = flows.book(w, s, pi, b, &l) {
+                    s.retry.push(Live { key: key(w, pi, &b), bucket: b });
+                }
+            }
+            Attempt::Pair => {
+                parked.hold(top);
+                tally.pair_stuck = true;
+                break;
+            }
+            Attempt::Gas => {
+                parked.hold(top);
+            }
+            Attempt::Slippage | Attempt::Capital => {
+                tally.failures += 1;
+                parked.hold(top);
+            }
+        }
+    }
+    parked.release_held();
+    s.parked[pi] = parked;
+}
+
 /// Liquidators stop working a pair for the step after this many unprofitable attempts in
 /// a row: the venue is too thin or the positions too small for the gas, and the next
 /// bucket, healthier than the last, is no more likely to pay.
@@ -426,7 +536,7 @@ pub const MAX_BACKOFF_STEPS: usize = 4;
 /// A bucket in play: its health factor at the initial prices (the heap's key; its health
 /// factor now is this times the pair's price ratio) and its state.
 #[derive(Debug, Clone, Copy)]
-struct Live {
+pub(super) struct Live {
     key: f64,
     bucket: Bucket,
 }

@@ -1,0 +1,139 @@
+//! Buckets parked because they were too small for the gas when last tried: kept out of
+//! the pair's heap so that a step touches only those whose margin could now pay.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::marker::PhantomData;
+
+use super::Live;
+
+/// The buckets of a pair parked for gas, in two max-heaps by what bounds a liquidation's
+/// repayment per position: the debt (`by_debt`), or, once the collateral no longer
+/// covers the debt plus the bonus, the collateral (`by_collateral`, which converts to debt
+/// at the oracle by a factor common to the pair). A step pops only buckets whose bound
+/// could pay the gas; one whose other bound falls short moves to the other heap, where
+/// it stays below the line, so each step touches only the buckets it tries.
+#[derive(Default)]
+pub(super) struct ParkedBuckets {
+    by_debt: BinaryHeap<Parked<ByDebt>>,
+    by_collateral: BinaryHeap<Parked<ByCollateral>>,
+    /// Tried this step and still parked; back in the heaps at the step's end.
+    held: Vec<Parked<ByDebt>>,
+}
+
+impl ParkedBuckets {
+    pub(super) fn clear(&mut self) {
+        self.by_debt.clear();
+        self.by_collateral.clear();
+        self.held.clear();
+    }
+
+    pub(super) fn park(&mut self, live: Live) {
+        self.by_debt.push(Parked::new(live));
+    }
+
+    /// Keeps a bucket tried this step parked, out of this step's reach.
+    pub(super) fn hold(&mut self, p: Parked<ByDebt>) {
+        self.held.push(p);
+    }
+
+    /// Returns the held buckets to the heaps, for the next step.
+    pub(super) fn release_held(&mut self) {
+        self.by_debt.extend(self.held.drain(..));
+    }
+
+    /// Every parked bucket, in no order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Live> {
+        let debt = self.by_debt.iter().map(|p| &p.live);
+        let collateral = self.by_collateral.iter().map(|p| &p.live);
+        debt.chain(collateral).chain(self.held.iter().map(|p| &p.live))
+    }
+
+    /// Pops a bucket whose repayment per position, `min(debt, collateral · coll_to_debt)`,
+    /// exceeds `min_repay`; buckets found short on their other bound change heaps.
+    pub(super) fn next_payable(&mut self, min_repay: f64, coll_to_debt: f64) -> Option<Parked<ByDebt>> {
+        loop {
+            if self.by_debt.peek().is_some_and(|p| p.debt_pp > min_repay) {
+                let p = self.by_debt.pop()?;
+                if p.coll_pp * coll_to_debt > min_repay {
+                    return Some(p);
+                }
+                self.by_collateral.push(p.rekey());
+            } else if self.by_collateral.peek().is_some_and(|p| p.coll_pp * coll_to_debt > min_repay) {
+                let p = self.by_collateral.pop()?.rekey();
+                if p.debt_pp > min_repay {
+                    return Some(p);
+                }
+                self.by_debt.push(p);
+            } else {
+                return None;
+            }
+        }
+    }
+}
+
+/// Heap order of parked buckets: by debt per position.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ByDebt;
+/// Heap order of parked buckets: by collateral per position.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ByCollateral;
+
+/// A parked bucket with its debt and collateral per position; `K` picks the heap order.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Parked<K> {
+    debt_pp: f64,
+    coll_pp: f64,
+    pub(super) live: Live,
+    order: PhantomData<K>,
+}
+
+impl Parked<ByDebt> {
+    fn new(live: Live) -> Self {
+        let b = &live.bucket;
+        Parked { debt_pp: b.debt / b.positions, coll_pp: b.collateral / b.positions, live, order: PhantomData }
+    }
+}
+
+impl<K> Parked<K> {
+    fn rekey<L>(self) -> Parked<L> {
+        Parked { debt_pp: self.debt_pp, coll_pp: self.coll_pp, live: self.live, order: PhantomData }
+    }
+}
+
+/// The field a heap orders parked buckets by.
+pub(super) trait ParkOrder {
+    fn key<K>(p: &Parked<K>) -> f64;
+}
+
+impl ParkOrder for ByDebt {
+    fn key<K>(p: &Parked<K>) -> f64 {
+        p.debt_pp
+    }
+}
+
+impl ParkOrder for ByCollateral {
+    fn key<K>(p: &Parked<K>) -> f64 {
+        p.coll_pp
+    }
+}
+
+impl<K: ParkOrder> PartialEq for Parked<K> {
+    fn eq(&self, other: &Self) -> bool {
+        K::key(self).total_cmp(&K::key(other)).is_eq()
+    }
+}
+
+impl<K: ParkOrder> Eq for Parked<K> {}
+
+impl<K: ParkOrder> PartialOrd for Parked<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K: ParkOrder> Ord for Parked<K> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        K::key(self).total_cmp(&K::key(other))
+    }
+}
