@@ -477,7 +477,10 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     let gas_floor = m.gas_usd * (1.0 - 1e-6);
     let coll_to_debt = s.oracle[c] / (s.oracle[d] * lb);
     let mut parked = std::mem::take(&mut s.parked[pi]);
-    while m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER {
+    // Unpaid attempts in a row: parked buckets are tried largest first, and when the largest
+    // keep failing (the venue too thin for them this step), the smaller ones are left too.
+    let mut unpaid = 0;
+    while m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER && unpaid < GIVE_UP_AFTER {
         // The venue's price now, after this step's earlier sales: the smallest repayment
         // per position that could pay the gas.
         let venue = s.reference[c] * s.gaps[c].log_gap.exp();
@@ -498,6 +501,7 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
         match m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
             Attempt::Done(l) => {
                 tally.failures = 0;
+                unpaid = 0;
                 tally.succeeded = true;
                 b.collateral -= l.collateral_seized;
                 b.debt -= l.debt_repaid;
@@ -511,9 +515,11 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
                 break;
             }
             Attempt::Gas => {
+                unpaid += 1;
                 parked.hold(top);
             }
             Attempt::Slippage | Attempt::Capital => {
+                unpaid += 1;
                 tally.failures += 1;
                 parked.hold(top);
             }
