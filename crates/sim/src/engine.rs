@@ -438,11 +438,10 @@ fn work_heap(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, ta
                 break;
             }
             Attempt::Gas => {
-                // Parked, not retried every step. At a health factor above the full-
-                // liquidation line it could pay twice as much once it sinks below it,
-                // so it stays in play until then.
+                // Parked, not retried every step. Above the full-liquidation line it waits
+                // apart: it may pay twice as much once it sinks below that line.
                 if hf_now > w.assets[c].terms.full_below {
-                    s.retry.push(top);
+                    s.parked[pi].park_above(top);
                 } else {
                     s.parked[pi].park(top);
                 }
@@ -477,6 +476,19 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     let gas_floor = m.gas_usd * (1.0 - 1e-6);
     let coll_to_debt = s.oracle[c] / (s.oracle[d] * lb);
     let mut parked = std::mem::take(&mut s.parked[pi]);
+    // Buckets parked above the full-liquidation line: those now below it, or all of them
+    // once the largest could pay at the close factor, return to play.
+    let venue = s.reference[c] * s.gaps[c].log_gap.exp();
+    let unit =
+        (lb - t.protocol_fee * t.bonus) * (1.0 - asset.pool.fee) * s.oracle[d] * (venue / s.oracle[c]) - s.market[d];
+    let heap = &mut s.heaps[pi];
+    parked.release_above(
+        ratios.now,
+        t.full_below,
+        |repay_pp| t.close_factor * repay_pp * unit > gas_floor,
+        coll_to_debt,
+        |live| heap.push(live),
+    );
     // Unpaid attempts in a row: parked buckets are tried largest first, and when the largest
     // keep failing (the venue too thin for them this step), the smaller ones are left too.
     let mut unpaid = 0;

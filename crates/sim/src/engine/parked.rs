@@ -19,6 +19,11 @@ pub(super) struct ParkedBuckets {
     by_collateral: BinaryHeap<Parked<ByCollateral>>,
     /// Tried this step and still parked; back in the heaps at the step's end.
     held: Vec<Parked<ByDebt>>,
+    /// Parked above the full-liquidation line (where only the close factor may be repaid),
+    /// lowest health factor first, with the largest debt and collateral per position among
+    /// them.
+    above: BinaryHeap<Live>,
+    above_max: (f64, f64),
 }
 
 impl ParkedBuckets {
@@ -26,10 +31,45 @@ impl ParkedBuckets {
         self.by_debt.clear();
         self.by_collateral.clear();
         self.held.clear();
+        self.above.clear();
+        self.above_max = (0.0, 0.0);
     }
 
     pub(super) fn park(&mut self, live: Live) {
         self.by_debt.push(Parked::new(live));
+    }
+
+    /// Parks a bucket above the full-liquidation line.
+    pub(super) fn park_above(&mut self, live: Live) {
+        let b = &live.bucket;
+        self.above_max = (self.above_max.0.max(b.debt / b.positions), self.above_max.1.max(b.collateral / b.positions));
+        self.above.push(live);
+    }
+
+    /// Hands back (to `back`) the buckets parked above the full-liquidation line that have
+    /// sunk to it at the pair's price ratio `ratio_now`; and all of them when the largest
+    /// repayment per position among them, `min(debt, collateral · coll_to_debt)` taken
+    /// separately at the maxima, could pay (`pays`): an upper bound, so none that pays is
+    /// kept.
+    pub(super) fn release_above(
+        &mut self,
+        ratio_now: f64,
+        full_below: f64,
+        pays: impl Fn(f64) -> bool,
+        coll_to_debt: f64,
+        mut back: impl FnMut(Live),
+    ) {
+        while self.above.peek().is_some_and(|l| l.key * ratio_now <= full_below) {
+            if let Some(live) = self.above.pop() {
+                back(live);
+            }
+        }
+        if self.above.is_empty() {
+            self.above_max = (0.0, 0.0);
+        } else if pays(self.above_max.0.min(self.above_max.1 * coll_to_debt)) {
+            self.above.drain().for_each(&mut back);
+            self.above_max = (0.0, 0.0);
+        }
     }
 
     /// Keeps a bucket tried this step parked, out of this step's reach.
@@ -46,7 +86,7 @@ impl ParkedBuckets {
     pub(super) fn iter(&self) -> impl Iterator<Item = &Live> {
         let debt = self.by_debt.iter().map(|p| &p.live);
         let collateral = self.by_collateral.iter().map(|p| &p.live);
-        debt.chain(collateral).chain(self.held.iter().map(|p| &p.live))
+        debt.chain(collateral).chain(self.held.iter().map(|p| &p.live)).chain(self.above.iter())
     }
 
     /// Pops a bucket whose repayment per position, `min(debt, collateral · coll_to_debt)`,
