@@ -47,10 +47,10 @@ impl ParkedBuckets {
     }
 
     /// Hands back (to `back`) the buckets parked above the full-liquidation line that have
-    /// sunk to it at the pair's price ratio `ratio_now`; and all of them when the largest
-    /// repayment per position among them, `min(debt, collateral · coll_to_debt)` taken
-    /// separately at the maxima, could pay (`pays`): an upper bound, so none that pays is
-    /// kept.
+    /// sunk to it at the pair's price ratio `ratio_now`, and those whose repayment per
+    /// position, `min(debt, collateral · coll_to_debt)`, could pay (`pays`). The maxima
+    /// of debt and collateral per position bound every bucket's from above, so the
+    /// buckets are looked at one by one only when the maxima could pay.
     pub(super) fn release_above(
         &mut self,
         ratio_now: f64,
@@ -67,8 +67,22 @@ impl ParkedBuckets {
         if self.above.is_empty() {
             self.above_max = (0.0, 0.0);
         } else if pays(self.above_max.0.min(self.above_max.1 * coll_to_debt)) {
-            self.above.drain().for_each(&mut back);
-            self.above_max = (0.0, 0.0);
+            // Only those whose own bound could pay leave; the rest stay, re-heaped once.
+            let mut rest = std::mem::take(&mut self.above).into_vec();
+            let mut max = (0.0_f64, 0.0_f64);
+            rest.retain(|live| {
+                let b = &live.bucket;
+                let (debt_pp, coll_pp) = (b.debt / b.positions, b.collateral / b.positions);
+                if pays(debt_pp.min(coll_pp * coll_to_debt)) {
+                    back(*live);
+                    false
+                } else {
+                    max = (max.0.max(debt_pp), max.1.max(coll_pp));
+                    true
+                }
+            });
+            self.above = BinaryHeap::from(rest);
+            self.above_max = max;
         }
     }
 
