@@ -62,6 +62,28 @@ pub(crate) fn load() -> io::Result<(Result<Protocol, SpecErrors>, String)> {
     Ok((bulwark_spec::parse_str(SPEC, Path::new(SPEC_PATH), &root.join("examples")), label))
 }
 
+/// The spec's text, the name it goes by and the folder its data paths resolve against:
+/// `spec` read from disk, or the bundled example. Sweeps re-validate it with overrides.
+///
+/// # Errors
+/// An I/O error reading `spec` or preparing the bundled example.
+pub(crate) fn spec_text(spec: Option<&Path>) -> io::Result<bulwark_sim::sweep::SpecText> {
+    match spec {
+        Some(path) => bulwark_sim::sweep::SpecText::read(path),
+        None => {
+            let root = match repository_root() {
+                Some(root) => root,
+                None => extract(&cache_dir())?,
+            };
+            Ok(bulwark_sim::sweep::SpecText {
+                text: SPEC.to_string(),
+                file: PathBuf::from(SPEC_PATH),
+                base: root.join("examples"),
+            })
+        }
+    }
+}
+
 /// The repository this binary was built from, if it is still there with the same data.
 fn repository_root() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

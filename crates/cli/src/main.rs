@@ -98,6 +98,8 @@ enum Command {
         /// Exit 1 when a vector is insecure (or at risk).
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
+        #[command(flatten)]
+        sensitivity: commands::assess::SensitivityArgs,
     },
     /// Price every attack vector: consensus stake, oracle manipulation, governance,
     /// committees. For each: the cost of corruption and its breakdown, the profit from
@@ -147,6 +149,33 @@ enum Command {
         /// The protocol spec (TOML).
         spec: PathBuf,
     },
+    /// Verify governance signatures, cross-chain messages, Merkle proofs and slashing
+    /// evidence, byte for byte as the chains do. Reads a file, or stdin when the file is
+    /// `-`. Exits 0 when valid, 1 when invalid (with the reason), 2 when malformed.
+    #[command(subcommand)]
+    Verify(commands::verify::Verify),
+    /// Run the guard service: an HTTP API (POST /v1/events, GET /v1/status, breakers,
+    /// alerts, parameters, events, /metrics), a durable event log, optional NATS
+    /// ingestion, and a live dashboard at /.
+    ///
+    /// With no --spec, guards the bundled example. Stops on Ctrl-C or SIGTERM.
+    Serve(commands::serve::ServeArgs),
+    /// Sweep spec fields over ranges (a grid, or one at a time with --tornado) on common
+    /// random numbers: a tidy table (CSV, JSON) and charts (lines, heatmap, tornado).
+    ///
+    /// With no SPEC, sweeps the bundled example.
+    Sweep(commands::sweep::SweepArgs),
+    /// Recommend the largest liquidation thresholds, LTVs and caps, and the liquidation
+    /// bonus, that meet a risk target, found by bisection over the simulation, with
+    /// confidence intervals; SmartLTV's closed form beside them.
+    ///
+    /// With no SPEC, works on the bundled example.
+    Recommend(commands::recommend::RecommendArgs),
+    /// Replay real crises (May 2021, May and June 2022, November 2022, March 2023) with
+    /// the spec's static parameters and with the adaptive controller, side by side.
+    ///
+    /// With no SPEC, replays the bundled example.
+    Backtest(commands::backtest::BacktestArgs),
 }
 
 /// The report format of the global `--format`.
@@ -161,13 +190,14 @@ fn output_format(global: &Global) -> bulwark_report::Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Assess { spec, out, no_report, paths, attack, fail_on } => commands::assess::run(
+        Command::Assess { spec, out, no_report, paths, attack, fail_on, sensitivity } => commands::assess::run(
             &cli.global,
             spec.as_deref(),
             (!no_report).then_some(out.as_path()),
             paths,
             &attack,
             fail_on,
+            &sensitivity,
         ),
         Command::Attack { spec, attack, fail_on } => {
             commands::attack::run(&cli.global, spec.as_deref(), &attack, fail_on)
@@ -175,6 +205,11 @@ fn main() -> ExitCode {
         Command::Dispersion { file, by } => commands::dispersion::run(&cli.global, &file, by),
         Command::Simulate { spec, paths, exact } => commands::simulate::run(&cli.global, spec.as_deref(), paths, exact),
         Command::Validate { spec } => commands::validate::run(&cli.global, &spec),
+        Command::Verify(what) => commands::verify::run(&cli.global, &what),
+        Command::Serve(args) => commands::serve::run(&cli.global, &args),
+        Command::Sweep(args) => commands::sweep::run(&cli.global, &args),
+        Command::Recommend(args) => commands::recommend::run(&cli.global, &args),
+        Command::Backtest(args) => commands::backtest::run(&cli.global, &args),
     };
     match outcome {
         Ok(code) => code,

@@ -28,6 +28,8 @@ pub struct Assessment {
     pub attack: Option<bulwark_attack::AttackAssessment>,
     /// The tail-risk simulation of each lending market, when run.
     pub tail_risk: Vec<bulwark_sim::simulate::SimReport>,
+    /// How the risk moves with its drivers, and the recommended parameters, when computed.
+    pub sensitivity: Option<crate::Sensitivity>,
 }
 
 /// The protocol's identity.

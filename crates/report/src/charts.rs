@@ -301,3 +301,244 @@ pub(crate) fn lorenz_curves(title: &str, curves: &[(String, Vec<(f64, f64)>)]) -
     }
     Ok(svg)
 }
+
+/// One line of a line chart: a label and its points.
+pub(crate) struct Line {
+    pub(crate) label: String,
+    pub(crate) points: Vec<(f64, f64)>,
+}
+
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0x1f, 0x4e, 0x79),
+    RGBColor(0xc0, 0x39, 0x2b),
+    RGBColor(0x27, 0xae, 0x60),
+    RGBColor(0x8e, 0x44, 0xad),
+    RGBColor(0xd3, 0x84, 0x00),
+    RGBColor(0x16, 0xa0, 0x85),
+];
+
+fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) =
+        values.filter(|x| x.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    if !lo.is_finite() {
+        (0.0, 1.0)
+    } else if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5 * lo.abs().max(1e-9), hi + 0.5 * hi.abs().max(1e-9))
+    }
+}
+
+/// Lines over a shared x axis (a one-axis sweep: one line per figure or per value of a
+/// second axis).
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn line_chart(title: &str, lines: &[Line], x_desc: &str, y_desc: &str) -> Result<String, ReportError> {
+    let (x0, x1) = span(lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)));
+    let (y0, y1) = span(lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).chain(std::iter::once(0.0)));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x0..x1, y0..y1 * 1.05)
+            .map_err(chart_error)?;
+        chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(chart_error)?;
+        for (i, l) in lines.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(l.points.iter().copied(), color.stroke_width(2)))
+                .map_err(chart_error)?
+                .label(l.label.clone())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+            chart.draw_series(l.points.iter().map(|p| Circle::new(*p, 3, color.filled()))).map_err(chart_error)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GUIDE)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// A heatmap of a figure over two axes: `z[i][j]` at `xs[i]`, `ys[j]`; darker is larger.
+/// Each cell is labelled with its value.
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn heatmap(
+    title: &str,
+    xs: &[String],
+    ys: &[String],
+    z: &[Vec<f64>],
+    descs: (&str, &str),
+    label: &dyn Fn(f64) -> String,
+) -> Result<String, ReportError> {
+    let (lo, hi) = span(z.iter().flatten().copied());
+    let (nx, ny) = (xs.len().max(1), ys.len().max(1));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH + 80, HEIGHT + 80)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0..nx, 0..ny)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(nx)
+            .y_labels(ny)
+            .x_label_formatter(&|i| xs.get(*i).cloned().unwrap_or_default())
+            .y_label_formatter(&|j| ys.get(*j).cloned().unwrap_or_default())
+            .x_desc(descs.0)
+            .y_desc(descs.1)
+            .draw()
+            .map_err(chart_error)?;
+        let shade = |v: f64| {
+            let t = if hi > lo { ((v - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.5 };
+            let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
+            RGBColor(mix(0xf7, 0xc0), mix(0xfb, 0x39), mix(0xff, 0x2b))
+        };
+        for (i, row) in z.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new([(i, j), (i + 1, j + 1)], shade(*v).filled())))
+                    .map_err(chart_error)?;
+            }
+        }
+        let cell_w = f64::from(WIDTH) / nx as f64;
+        if cell_w > 50.0 {
+            for (i, row) in z.iter().enumerate() {
+                for (j, v) in row.iter().enumerate() {
+                    chart
+                        .draw_series(std::iter::once(Text::new(label(*v), (i, j + 1), ("sans-serif", 11))))
+                        .map_err(chart_error)?;
+                }
+            }
+        }
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// A tornado: per parameter, a bar from the figure at its low setting to the figure at
+/// its high setting, around the base (a vertical line); widest on top.
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn tornado(
+    title: &str,
+    base: f64,
+    bars: &[(String, f64, f64)],
+    x_desc: &str,
+) -> Result<String, ReportError> {
+    let mut bars = bars.to_vec();
+    bars.sort_by(|a, b| (a.2 - a.1).abs().total_cmp(&(b.2 - b.1).abs()));
+    let (lo, hi) = span(bars.iter().flat_map(|b| [b.1, b.2]).chain(std::iter::once(base)));
+    let pad = (hi - lo) * 0.05;
+    let n = bars.len().max(1);
+    let height = (80 + 40 * n as u32).max(220);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH + 200, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(300)
+            .build_cartesian_2d(lo - pad..hi + pad, 0..n)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|i| bars.get(*i).map(|b| b.0.clone()).unwrap_or_default())
+            .x_desc(x_desc)
+            .draw()
+            .map_err(chart_error)?;
+        chart
+            .draw_series(bars.iter().enumerate().flat_map(|(i, (_, low, high))| {
+                let mut below = Rectangle::new([(base, i), ((*low).min(*high).min(base), i + 1)], BAR.filled());
+                below.set_margin(6, 6, 0, 0);
+                let mut above = Rectangle::new([(base, i), ((*low).max(*high).max(base), i + 1)], BAR_DANGER.filled());
+                above.set_margin(6, 6, 0, 0);
+                [below, above]
+            }))
+            .map_err(chart_error)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new([(base, 0), (base, n)], GUIDE.stroke_width(2))))
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// A parameter over time (step lines, one per run) against a price (right axis).
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn parameter_against_price(
+    title: &str,
+    price: &[(f64, f64)],
+    params: &[Line],
+    price_desc: &str,
+    param_desc: &str,
+) -> Result<String, ReportError> {
+    let (t0, t1) = span(price.iter().map(|p| p.0).chain(params.iter().flat_map(|l| l.points.iter().map(|p| p.0))));
+    let (p0, p1) = span(price.iter().map(|p| p.1));
+    let (q0, q1) = span(params.iter().flat_map(|l| l.points.iter().map(|p| p.1)));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .right_y_label_area_size(70)
+            .build_cartesian_2d(t0..t1, (q0 - 0.01)..(q1 + 0.01))
+            .map_err(chart_error)?
+            .set_secondary_coord(t0..t1, (p0 * 0.98)..(p1 * 1.02));
+        chart.configure_mesh().x_desc("days").y_desc(param_desc).draw().map_err(chart_error)?;
+        chart.configure_secondary_axes().y_desc(price_desc).draw().map_err(chart_error)?;
+        chart
+            .draw_secondary_series(LineSeries::new(price.iter().copied(), GUIDE.stroke_width(1)))
+            .map_err(chart_error)?
+            .label(price_desc.to_string())
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], GUIDE));
+        for (i, l) in params.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let stepped: Vec<(f64, f64)> =
+                l.points.windows(2).flat_map(|w| [w[0], (w[1].0, w[0].1)]).chain(l.points.last().copied()).collect();
+            chart
+                .draw_series(LineSeries::new(stepped, color.stroke_width(2)))
+                .map_err(chart_error)?
+                .label(l.label.clone())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GUIDE)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}

@@ -47,6 +47,9 @@ pub(crate) fn layout(
         sections.extend(crate::attack_section::sections(attack, validators, with_charts, detail)?);
     }
     sections.extend(crate::tail_risk::sections(&a.tail_risk, with_charts)?);
+    if let Some(s) = &a.sensitivity {
+        sections.extend(crate::sensitivity::sections(s, with_charts)?);
+    }
     for (i, book) in a.lending.iter().enumerate() {
         sections.push(lending(book, i, with_charts)?);
     }

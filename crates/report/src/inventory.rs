@@ -36,6 +36,7 @@ pub fn assess_spec(protocol: &Protocol, spec: &str, seed: u64) -> Assessment {
         lending: protocol.markets.iter().map(|m| lending_book(protocol, m, seed)).collect(),
         consensus: protocol.consensus.as_ref().map(stake_distribution),
         attack: None,
+        sensitivity: None,
         tail_risk: Vec::new(),
     }
 }

@@ -2,17 +2,20 @@
 
 mod assessment;
 mod attack_section;
+mod backtest;
 mod charts;
 mod document;
 mod format;
 mod inventory;
 mod render;
+mod sensitivity;
 mod tail_risk;
 
 use std::path::{Path, PathBuf};
 
 pub use assessment::*;
 pub use inventory::assess_spec;
+pub use sensitivity::{Sensitivity, SensitivityRow, risk_sensitivity};
 
 /// Errors making a report.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +94,112 @@ pub fn render_attack(a: &bulwark_attack::AttackAssessment, format: Format) -> Re
         Format::Text => render::text(&attack_section::sections(a, None, false, false)?),
         Format::Markdown => render::markdown(&attack_section::sections(a, None, false, true)?),
     })
+}
+
+/// Renders a sweep (`bulwark sweep`) as text or Markdown; JSON is the sweep itself.
+///
+/// # Errors
+/// [`ReportError`] if the JSON cannot be made.
+pub fn render_sweep(r: &bulwark_sim::sweep::SweepResult, format: Format) -> Result<String, ReportError> {
+    Ok(match format {
+        Format::Json => serde_json::to_string_pretty(r)? + "\n",
+        Format::Text => render::text(&[sensitivity::sweep_section(r, false)?]),
+        Format::Markdown => render::markdown(&[sensitivity::sweep_section(r, false)?]),
+    })
+}
+
+/// Renders recommendations (`bulwark recommend`) as text or Markdown; JSON is the
+/// recommendations themselves.
+///
+/// # Errors
+/// [`ReportError`] if the JSON cannot be made.
+pub fn render_recommendations(
+    r: &bulwark_sim::recommend::Recommendations,
+    format: Format,
+) -> Result<String, ReportError> {
+    Ok(match format {
+        Format::Json => serde_json::to_string_pretty(r)? + "\n",
+        Format::Text => render::text(&[sensitivity::recommendation_section(r, false)?]),
+        Format::Markdown => render::markdown(&[sensitivity::recommendation_section(r, false)?]),
+    })
+}
+
+/// Writes a sweep's folder: `sweep.csv` (the tidy table), `sweep.json`, `sweep.md`,
+/// `index.html` and the chart as SVG.
+///
+/// # Errors
+/// [`ReportError::Write`] naming the file that could not be written.
+pub fn write_sweep(dir: &Path, r: &bulwark_sim::sweep::SweepResult) -> Result<Vec<PathBuf>, ReportError> {
+    let section = sensitivity::sweep_section(r, true)?;
+    let mut files = vec![
+        ("sweep.csv".to_string(), r.to_csv()),
+        ("sweep.json".to_string(), serde_json::to_string_pretty(r)? + "\n"),
+    ];
+    let sections = [section];
+    files.push(("sweep.md".to_string(), render::markdown(&sections)));
+    files.push(("index.html".to_string(), render::html("Sweep", &sections)));
+    for c in &sections[0].charts {
+        files.push((format!("{}.svg", c.id), c.svg.clone()));
+    }
+    write_files(dir, files)
+}
+
+/// Renders backtests (`bulwark backtest`) as text, Markdown or JSON; `skipped` names the
+/// windows no series covers.
+///
+/// # Errors
+/// [`ReportError`] if the JSON cannot be made.
+pub fn render_backtest(
+    results: &[bulwark_sim::backtest::WindowResult],
+    skipped: &[&str],
+    format: Format,
+) -> Result<String, ReportError> {
+    Ok(match format {
+        Format::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({ "windows": results, "skipped": skipped }))? + "\n"
+        }
+        Format::Text => render::text(&backtest::sections(results, skipped, false)?),
+        Format::Markdown => render::markdown(&backtest::sections(results, skipped, false)?),
+    })
+}
+
+/// Writes a backtest's folder: `backtest.json`, `backtest.md`, `index.html` and one chart
+/// per window (the parameters over time against the price).
+///
+/// # Errors
+/// [`ReportError::Write`] naming the file that could not be written.
+pub fn write_backtest(
+    dir: &Path,
+    results: &[bulwark_sim::backtest::WindowResult],
+    skipped: &[&str],
+) -> Result<Vec<PathBuf>, ReportError> {
+    let sections = backtest::sections(results, skipped, true)?;
+    let mut files = vec![
+        ("backtest.json".to_string(), render_backtest(results, skipped, Format::Json)?),
+        ("backtest.md".to_string(), render::markdown(&sections)),
+        ("index.html".to_string(), render::html("Backtests", &sections)),
+    ];
+    for s in &sections {
+        for c in &s.charts {
+            files.push((format!("{}.svg", c.id), c.svg.clone()));
+        }
+    }
+    write_files(dir, files)
+}
+
+/// Writes `(name, body)` files into `dir`, each through a temporary name.
+fn write_files(dir: &Path, files: Vec<(String, String)>) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })?;
+    let mut written = Vec::new();
+    for (name, body) in files {
+        let path = dir.join(&name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, body)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| ReportError::Write { path: path.clone(), source })?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// Writes the report folder: `report.json`, `report.md`, `index.html` and one SVG per

@@ -3,6 +3,7 @@
 pub mod data;
 pub mod error;
 pub mod model;
+pub mod overrides;
 pub mod positions;
 pub mod tolerance;
 pub mod units;
@@ -47,6 +48,34 @@ pub fn parse_str(text: &str, file: &Path, base: &Path) -> Result<Protocol, SpecE
     protocol::parse(&source, base).map_err(SpecErrors)
 }
 
+/// Applies `key.path=value` overrides to spec text, then validates it as
+/// [`parse_str`] does. Sweeps and searches build every variant of a spec this way.
+///
+/// # Errors
+/// [`OverriddenSpecError::Override`] naming the path that cannot be written, or
+/// [`OverriddenSpecError::Spec`] with every validation problem of the result.
+pub fn parse_with_overrides(
+    text: &str,
+    file: &Path,
+    base: &Path,
+    overrides: &[overrides::Override],
+) -> Result<Protocol, OverriddenSpecError> {
+    let text = overrides::apply_overrides(text, overrides)?;
+    parse_str(&text, file, base).map_err(OverriddenSpecError::Spec)
+}
+
+/// Why a spec with overrides could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OverriddenSpecError {
+    /// An override could not be applied.
+    #[error("{0}")]
+    Override(#[from] overrides::OverrideError),
+    /// The spec, once overridden, does not validate.
+    #[error("{0}")]
+    Spec(SpecErrors),
+}
+
 /// The keys the spec accepts, section by section, for documentation checks.
 pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
     use model::*;
@@ -77,5 +106,12 @@ pub fn known_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("scenario.liquidators", scenario::LIQUIDATOR_KEYS),
         ("scenario.replay[]", scenario::REPLAY_KEYS),
         ("scenario.shocks[]", scenario::SHOCK_KEYS),
+        ("guard", guard::GUARD_KEYS),
+        ("guard.outflow", guard::OUTFLOW_KEYS),
+        ("guard.outflow.assets.SYMBOL", guard::OUTFLOW_ASSET_KEYS),
+        ("guard.oracle", guard::ORACLE_GUARD_KEYS),
+        ("guard.anomaly", guard::ANOMALY_KEYS),
+        ("guard.controller", guard::CONTROLLER_KEYS),
+        ("guard.governance", guard::GOVERNANCE_KEYS),
     ]
 }

@@ -10,6 +10,7 @@ use crate::error::{ErrorKind, SpecError};
 use crate::model::asset::{Asset, parse_assets};
 use crate::model::consensus::{CONSENSUS_KEYS, Consensus, parse_consensus};
 use crate::model::governance::{Committee, GOVERNANCE_KEYS, Governance, parse_committee, parse_governance};
+use crate::model::guard::{GUARD_KEYS, GuardSpec, parse_guard};
 use crate::model::market::{Market, parse_market};
 use crate::model::oracle::{Oracle, parse_oracle};
 use crate::model::restaking::{RESTAKING_KEYS, Restaking, parse_restaking};
@@ -42,6 +43,8 @@ pub struct Protocol {
     pub restaking: Option<Restaking>,
     /// The stress scenario (defaults when absent).
     pub scenario: Scenario,
+    /// How the guard service enforces, if described (the guard's defaults otherwise).
+    pub guard: Option<GuardSpec>,
 }
 
 impl Protocol {
@@ -73,6 +76,7 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "committees",
     "restaking",
     "scenario",
+    "guard",
 ];
 pub(crate) const PROTOCOL_KEYS: &[&str] = &["name", "description"];
 
@@ -182,6 +186,17 @@ fn read_root(ctx: &Ctx<'_>, root: &toml_edit::Table, base: &Path) -> Option<Prot
         .map(|fs| fs.iter().filter_map(parse_committee).collect())
         .unwrap_or_default();
     let restaking = root.get("restaking").and_then(|f| f.table(RESTAKING_KEYS)).and_then(|t| parse_restaking(&t));
+    let guardian = governance.as_ref().map(|g| (g.guardian.map(|m| m.threshold), g.timelock_s));
+    let guard = match root.get("guard") {
+        Some(f) => f
+            .table(GUARD_KEYS)
+            .and_then(|t| {
+                let defaults = guardian.and_then(|(threshold, timelock_s)| Some((threshold?, timelock_s)));
+                parse_guard(&t, &asset_known, defaults)
+            })
+            .map(Some),
+        None => Some(None),
+    };
     let scenario = match root.get("scenario") {
         Some(f) => f.table(SCENARIO_KEYS).and_then(|t| parse_scenario(&t, base, &asset_known)),
         None => Some(Scenario::default()),
@@ -199,6 +214,7 @@ fn read_root(ctx: &Ctx<'_>, root: &toml_edit::Table, base: &Path) -> Option<Prot
         committees,
         restaking,
         scenario: scenario?,
+        guard: guard?,
     })
 }
 

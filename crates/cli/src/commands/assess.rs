@@ -14,6 +14,23 @@ use bulwark_sim::simulate::{SimError, SimOptions, simulate};
 use crate::commands::attack::{AttackArgs, verdict_code};
 use crate::progress::Progress;
 use crate::{EXIT_BAD_INPUT, FailOn, Global, bundled, output_format};
+use bulwark_sim::recommend::{RecommendOptions, Target, recommend};
+
+/// The sensitivity section's settings.
+#[derive(clap::Args, Clone)]
+pub(crate) struct SensitivityArgs {
+    /// Paths per setting in the sensitivity section and per evaluation of the
+    /// recommendations (fewer than the tail-risk run: the settings share their paths).
+    #[arg(long, default_value_t = 48)]
+    sensitivity_paths: u64,
+    /// The target the recommendations meet, e.g. `p99 bad debt < 0.5% of debt` or
+    /// `P(insolvency) < 1%`.
+    #[arg(long, default_value = "p99 bad debt < 0.5% of debt")]
+    target: String,
+    /// Skip the sensitivity section and the recommendations.
+    #[arg(long)]
+    no_sensitivity: bool,
+}
 
 pub(crate) fn run(
     global: &Global,
@@ -22,6 +39,7 @@ pub(crate) fn run(
     paths: Option<u64>,
     attack: &AttackArgs,
     fail_on: Option<FailOn>,
+    sensitivity: &SensitivityArgs,
 ) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(global);
     progress.stage("reading the spec and its data");
@@ -43,6 +61,26 @@ pub(crate) fn run(
         Err(SimError::NoMarket) => Vec::new(),
         Err(e) => return Err(e).context("simulating the tail risk"),
     };
+    if !sensitivity.no_sensitivity && !protocol.markets.is_empty() {
+        let target: Target = sensitivity.target.parse()?;
+        let text = bundled::spec_text(spec).context("reading the spec")?;
+        let n = sensitivity.sensitivity_paths;
+        progress.stage(&format!("sensitivity: each driver's settings on {n} common paths"));
+        let mut s = bulwark_report::risk_sensitivity(&text, n, seed, &attack.options()?, &|_, _| {})
+            .context("computing the risk sensitivity")?;
+        let opts = RecommendOptions {
+            paths: n,
+            seed,
+            iterations: 3,
+            bonuses: vec![0.03, 0.05, 0.08, 0.12],
+            ..RecommendOptions::default()
+        };
+        s.recommendations = Some(
+            recommend(&text, &target, &opts, &|lever| progress.stage(&format!("recommending: {lever}")))
+                .context("searching the recommended parameters")?,
+        );
+        assessment.sensitivity = Some(s);
+    }
     progress.stage("rendering");
     let summary = render(&assessment, output_format(global))?;
     let validators = protocol.consensus.as_ref().map(|c| &c.validators);

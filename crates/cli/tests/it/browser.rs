@@ -68,10 +68,12 @@ fn the_html_report_renders_its_charts_in_chromium_without_console_errors() {
     let total = body_attribute(&dom, "data-charts-total");
     let rendered = body_attribute(&dom, "data-charts-rendered");
     // Cost against profit, Lorenz curves by dimension, the bad-debt histogram, the fan
-    // chart, liquidations over time, the health-factor histogram and the stake Lorenz curve.
+    // chart, liquidations over time, the health-factor histogram and the stake Lorenz curve;
+    // then five more: the risk-sensitivity tornado and, in the recommendations, one line
+    // chart of the target's figure per lever searched.
     assert_eq!(
         total,
-        Some(7),
+        Some(12),
         "the page's self-check did not run or found other charts; DOM starts: {}",
         &dom[..dom.len().min(400)]
     );

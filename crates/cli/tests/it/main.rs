@@ -6,7 +6,10 @@
 mod analyses;
 mod assess;
 mod browser;
+mod sensitivity;
 mod validate;
+mod verify;
+mod verify_consensus;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -6,3 +6,5 @@ mod backtest;
 mod correctness;
 mod engine;
 mod process;
+mod recommend;
+mod sweep;

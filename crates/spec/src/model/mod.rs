@@ -3,6 +3,7 @@
 pub mod asset;
 pub mod consensus;
 pub mod governance;
+pub mod guard;
 pub mod market;
 pub mod oracle;
 pub mod restaking;

@@ -1,0 +1,513 @@
+//! Sensitivity: how the protocol's risk moves with its parameters. The risk-sensitivity
+//! table of `assess` (validator dispersion, collateralization, oracle latency), sweeps
+//! (`bulwark sweep`) and recommended parameters (`bulwark recommend`), laid out as
+//! sections with their charts.
+
+use bulwark_attack::{AttackOptions, VectorKind};
+use bulwark_sim::recommend::{Lever, Recommendations};
+use bulwark_sim::run::EngineKind;
+use bulwark_sim::sweep::{Axis, SpecText, SweepError, SweepMode, SweepOptions, SweepResult, evaluate};
+use bulwark_spec::Protocol;
+use bulwark_spec::overrides::Override;
+use serde::Serialize;
+
+use crate::ReportError;
+use crate::charts::{self, Line};
+use crate::document::{Chart, Section, Table};
+use crate::format::{pct, usd};
+
+/// The risk-sensitivity table of an assessment, with the recommendations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensitivity {
+    /// Paths per point (fewer than the tail-risk run: the table compares points, all on
+    /// the same paths).
+    pub paths: u64,
+    /// The seed, the same at every point (common random numbers).
+    pub seed: u64,
+    /// One row per driver and setting.
+    pub rows: Vec<SensitivityRow>,
+    /// Recommended parameters, when searched.
+    pub recommendations: Option<Recommendations>,
+}
+
+/// One setting of one risk driver and what it does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitivityRow {
+    /// `validator dispersion`, `collateralization` or `oracle latency`.
+    pub driver: String,
+    /// The spec field moved, as an override path.
+    pub parameter: String,
+    /// The setting, as written into the spec.
+    pub setting: String,
+    /// Whether this is the spec's own value.
+    pub base: bool,
+    /// Mean bad debt in the scenario, USD (when simulated).
+    pub bad_debt_mean_usd: Option<f64>,
+    /// 99th percentile of bad debt, USD (when simulated).
+    pub var99_usd: Option<f64>,
+    /// Probability of insolvency (when simulated).
+    pub prob_insolvency: Option<f64>,
+    /// The attack cost this driver moves, USD, and what it is (when priced).
+    pub attack_cost_usd: Option<f64>,
+    /// Which cost: the cheapest consensus attack or the cheapest oracle manipulation.
+    pub attack_cost_of: Option<String>,
+    /// The Nakamoto coefficient (liveness) of the validator set, for the dispersion rows.
+    pub nakamoto: Option<usize>,
+}
+
+/// A driver's settings: the overrides of each, labelled.
+struct Driver {
+    name: &'static str,
+    /// The asset the driver concerns (the oracle's, the stake's).
+    asset: String,
+    parameter: String,
+    settings: Vec<(String, Vec<Override>, bool)>,
+    simulate: bool,
+    attack: Option<VectorKind>,
+}
+
+fn fmt(x: f64) -> String {
+    format!("{:.4}", x).trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The drivers of the table, chosen from the spec: its largest collateral reserve, that
+/// reserve's oracle, and the validator set's stake asset.
+fn drivers(p: &Protocol) -> Vec<Driver> {
+    let mut out = Vec::new();
+    let Some(m) = p.markets.first() else { return out };
+    let debt_by = |asset: &str| match &m.positions {
+        bulwark_spec::positions::PositionBook::Generated(g) => {
+            g.collateral.iter().find(|(a, _)| a == asset).map_or(0.0, |(_, w)| *w)
+        }
+        _ => 0.0,
+    };
+    let main = m
+        .reserves
+        .iter()
+        .filter(|r| r.liquidation_threshold > 0.0)
+        .max_by(|a, b| debt_by(&a.asset).total_cmp(&debt_by(&b.asset)));
+    if let Some(r) = main {
+        let path = format!("markets[0].reserves.{}.liquidation_threshold", r.asset);
+        let max_lt = (1.0 / (1.0 + r.liquidation_bonus) - 0.001).min(0.99);
+        let mut settings = vec![(fmt(r.liquidation_threshold), Vec::new(), true)];
+        for lt in [r.liquidation_threshold - 0.03, r.liquidation_threshold + 0.05] {
+            if lt >= r.ltv && lt <= max_lt && lt > 0.0 {
+                settings.push((fmt(lt), vec![Override::new(&path, fmt(lt))], false));
+            }
+        }
+        out.push(Driver {
+            name: "collateralization",
+            asset: r.asset.clone(),
+            parameter: path,
+            settings,
+            simulate: true,
+            attack: None,
+        });
+        if let bulwark_spec::positions::PositionBook::Generated(g) = &m.positions {
+            // LTV: borrowers may open positions up to it, so the book's lowest health is LT/LTV.
+            let path = "markets[0].positions.health.min".to_string();
+            let mut settings =
+                vec![(format!("{} (LTV/LT {:.3})", fmt(g.health.min), 1.0 / g.health.min), Vec::new(), true)];
+            for shift in [0.05, 0.15] {
+                // The whole distribution shifts up: every borrower a little further from liquidation.
+                let h = g.health.min + shift;
+                settings.push((
+                    format!("{} (LTV/LT {:.3})", fmt(h), 1.0 / h),
+                    vec![
+                        Override::new(&path, fmt(h)),
+                        Override::new("markets[0].positions.health.median", fmt(g.health.median + shift)),
+                    ],
+                    false,
+                ));
+            }
+            out.push(Driver {
+                name: "collateralization",
+                asset: r.asset.clone(),
+                parameter: path,
+                settings,
+                simulate: true,
+                attack: None,
+            });
+        }
+        if let Some(bulwark_spec::model::oracle::OracleKind::Push { latency_s, .. }) =
+            p.oracle(&r.asset).map(|o| &o.kind)
+        {
+            let path = format!("oracles.{}.latency", r.asset);
+            let mut settings = vec![(format!("{latency_s}s"), Vec::new(), true)];
+            for s in [300.0, 3600.0] {
+                if s > *latency_s {
+                    settings.push((format!("{s}s"), vec![Override::new(&path, format!("\"{s}s\""))], false));
+                }
+            }
+            out.push(Driver {
+                name: "oracle latency",
+                asset: r.asset.clone(),
+                parameter: path,
+                settings,
+                simulate: true,
+                attack: Some(VectorKind::Oracle),
+            });
+        }
+    }
+    if let Some(asset) = p.consensus.as_ref().and_then(|c| c.stake_asset.clone()) {
+        let price = p.price_usd(&asset);
+        let path = format!("assets.{asset}.price");
+        let mut settings = vec![(format!("{} (spec)", usd(price)), Vec::new(), true)];
+        for f in [0.6, 0.3] {
+            settings.push((
+                format!("{} ({:.0} % down)", usd(price * f), (1.0 - f) * 100.0),
+                vec![Override::new(&path, format!("{}", price * f))],
+                false,
+            ));
+        }
+        out.push(Driver {
+            name: "validator dispersion",
+            asset: asset.clone(),
+            parameter: path,
+            settings,
+            simulate: false,
+            attack: Some(VectorKind::Consensus),
+        });
+    }
+    out
+}
+
+/// Computes the risk-sensitivity table: each driver's settings simulated on the same
+/// paths (one batch, common random numbers) and priced by the cost-of-attack engines.
+///
+/// # Errors
+/// [`SweepError`] if a setting makes an invalid spec or the simulation cannot run.
+pub fn risk_sensitivity(
+    spec: &SpecText,
+    paths: u64,
+    seed: u64,
+    attack: &AttackOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Sensitivity, SweepError> {
+    let base = spec.protocol(&[])?;
+    let drivers = drivers(&base);
+    let mut protocols = Vec::new();
+    let mut index = Vec::new();
+    for d in &drivers {
+        for (_, o, _) in &d.settings {
+            let p = spec.protocol(o)?;
+            index.push(if d.simulate && !base.markets.is_empty() { Some(protocols.len()) } else { None });
+            if d.simulate && !base.markets.is_empty() {
+                protocols.push(p);
+            }
+        }
+    }
+    let opts = SweepOptions { paths, seed, engine: EngineKind::Buckets, market: 0 };
+    let (summaries, _) = if protocols.is_empty() { (Vec::new(), 0) } else { evaluate(&protocols, &opts, progress)? };
+    let mut rows = Vec::new();
+    let mut k = 0;
+    for d in &drivers {
+        for (label, o, is_base) in &d.settings {
+            let s = index[k].and_then(|i| summaries.get(i));
+            k += 1;
+            let (cost, nakamoto) = match d.attack {
+                Some(kind) => {
+                    let p = spec.protocol(o)?;
+                    let a = bulwark_attack::assess(&p, attack);
+                    let prefix = format!("oracle: {} ", d.asset);
+                    let cost = a
+                        .vectors
+                        .iter()
+                        .filter(|v| v.kind == kind && v.coc_usd > 0.0)
+                        .filter(|v| kind != VectorKind::Oracle || v.vector.starts_with(&prefix))
+                        .map(|v| v.coc_usd)
+                        .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))));
+                    let nak = a.consensus.as_ref().and_then(|c| c.nakamoto.first()).and_then(|n| n.liveness);
+                    (cost, if kind == VectorKind::Consensus { nak } else { None })
+                }
+                None => (None, None),
+            };
+            rows.push(SensitivityRow {
+                driver: d.name.to_string(),
+                parameter: d.parameter.clone(),
+                setting: label.clone(),
+                base: *is_base,
+                bad_debt_mean_usd: s.map(|s| s.bad_debt.mean),
+                var99_usd: s.map(|s| s.var99_usd),
+                prob_insolvency: s.map(|s| s.prob_insolvency),
+                attack_cost_usd: cost,
+                attack_cost_of: d.attack.map(|k| {
+                    match k {
+                        VectorKind::Consensus => "cheapest consensus attack (censorship or halt)",
+                        VectorKind::Oracle => "cheapest manipulation of the asset's oracle (routes it reads or not)",
+                        _ => "cheapest attack",
+                    }
+                    .to_string()
+                }),
+                nakamoto,
+            });
+        }
+    }
+    Ok(Sensitivity { paths, seed, rows, recommendations: None })
+}
+
+fn opt_usd(x: Option<f64>) -> String {
+    x.map_or("—".into(), usd)
+}
+
+/// The assessment's sensitivity section(s).
+pub(crate) fn sections(s: &Sensitivity, with_charts: bool) -> Result<Vec<Section>, ReportError> {
+    let notes = vec![format!(
+        "Each driver moved alone, the others at the spec's values; {} paths per setting with seed {} on the same paths at every setting (common random numbers), so differences between settings are the parameter's, not noise. Fewer paths than the tail-risk run: compare the rows, do not read the tail of one row on its own.",
+        s.paths, s.seed
+    ),
+    "Collateralization: a generated book keeps its health factors, so a higher liquidation threshold means less collateral per dollar of debt; a lower LTV shifts the book's health factors up (LTV/LT = 1/lowest health). Validator dispersion: the cost of censoring or halting the chain is stake × price, so it falls with the stake asset's price in the same crash that creates bad debt.".to_string()];
+    let table = Table {
+        caption: "Risk sensitivity (base rows marked *)".into(),
+        headers: [
+            "driver",
+            "parameter",
+            "setting",
+            "mean bad debt",
+            "VaR 99 %",
+            "P(insolvency)",
+            "attack cost",
+            "Nakamoto",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        rows: s
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.driver.clone(),
+                    r.parameter.clone(),
+                    format!("{}{}", r.setting, if r.base { " *" } else { "" }),
+                    opt_usd(r.bad_debt_mean_usd),
+                    opt_usd(r.var99_usd),
+                    r.prob_insolvency.map_or("—".into(), pct),
+                    opt_usd(r.attack_cost_usd),
+                    r.nakamoto.map_or("—".into(), |n| n.to_string()),
+                ]
+            })
+            .collect(),
+    };
+    let mut charts = Vec::new();
+    if with_charts {
+        let base = s.rows.iter().find(|r| r.base && r.var99_usd.is_some()).and_then(|r| r.var99_usd);
+        if let Some(base) = base {
+            let mut bars = Vec::new();
+            for parameter in s.rows.iter().map(|r| &r.parameter).collect::<std::collections::BTreeSet<_>>() {
+                let v: Vec<f64> =
+                    s.rows.iter().filter(|r| &r.parameter == parameter).filter_map(|r| r.var99_usd).collect();
+                if v.len() > 1 {
+                    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    bars.push((parameter.clone(), lo / 1e6, hi / 1e6));
+                }
+            }
+            let title = "VaR 99 % of bad debt across each driver's settings";
+            charts.push(Chart {
+                id: "sensitivity-tornado".into(),
+                title: title.into(),
+                svg: charts::tornado(title, base / 1e6, &bars, "VaR 99 % (USD millions)")?,
+            });
+        }
+    }
+    let mut out = vec![Section { title: "Risk sensitivity".into(), notes, tables: vec![table], charts }];
+    if let Some(r) = &s.recommendations {
+        out.push(recommendation_section(r, with_charts)?);
+    }
+    Ok(out)
+}
+
+/// The recommendations as a section: one table of bounds with intervals, SmartLTV beside
+/// them and why they differ.
+pub(crate) fn recommendation_section(r: &Recommendations, with_charts: bool) -> Result<Section, ReportError> {
+    let mut notes = vec![format!(
+        "Target: {}. Market: {}. {} paths per evaluation, seed {} at every evaluation (common random numbers); intervals at ±{} standard errors, the bisection's resolution included.",
+        r.target, r.market, r.paths, r.seed, r.z
+    )];
+    let mut bounds = Table {
+        caption: "Bounds that meet the target, per reserve (interval: conservative to optimistic)".into(),
+        headers: ["parameter", "asset", "spec", "bound", "interval", "spec meets target"]
+            .iter()
+            .map(|h| h.to_string())
+            .collect(),
+        rows: Vec::new(),
+    };
+    for l in &r.levers {
+        if let Some(n) = &l.note {
+            notes.push(format!("{}: {n}.", l.coordinate));
+        }
+        if l.values.is_empty() {
+            bounds.rows.push(vec![
+                l.coordinate.clone(),
+                "—".into(),
+                "—".into(),
+                "none found".into(),
+                "—".into(),
+                if l.spec_meets { "yes" } else { "no" }.into(),
+            ]);
+        }
+        for v in &l.values {
+            let f = |x: f64| match l.lever {
+                Lever::Caps => format!("{x:.0}"),
+                _ => format!("{x:.4}"),
+            };
+            bounds.rows.push(vec![
+                v.parameter.clone(),
+                v.asset.clone(),
+                v.spec.map_or("none".into(), f),
+                f(v.value),
+                format!("{} to {}", f(v.low), f(v.high)),
+                if l.spec_meets { "yes" } else { "no" }.into(),
+            ]);
+        }
+    }
+    let smart = Table {
+        caption: "SmartLTV (REFERENCES.md §6.4): LTV = exp(−c·σ/√(l/d)) − β".into(),
+        headers: ["asset", "σ", "l (depth at β)", "d (debt)", "β", "c", "SmartLTV", "spec LTV"]
+            .iter()
+            .map(|h| h.to_string())
+            .collect(),
+        rows: r
+            .smart_ltv
+            .iter()
+            .map(|s| {
+                vec![
+                    s.asset.clone(),
+                    format!("{:.4}", s.sigma),
+                    usd(s.liquidity_usd),
+                    usd(s.debt_usd),
+                    format!("{:.3}", s.bonus),
+                    format!("{:.2}", s.c),
+                    format!("{:.4}", s.ltv),
+                    format!("{:.4}", s.spec_ltv),
+                ]
+            })
+            .collect(),
+    };
+    notes.extend(r.comparison.iter().cloned());
+    let mut charts = Vec::new();
+    if with_charts {
+        for l in r.levers.iter().filter(|l| l.evaluations.len() > 2) {
+            let mut pts: Vec<(f64, f64)> = l.evaluations.iter().map(|e| (e.x, e.figure)).collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            pts.dedup_by(|a, b| a.0 == b.0);
+            let limit = vec![(pts[0].0, bound_of(r)), (pts[pts.len() - 1].0, bound_of(r))];
+            let id = format!(
+                "recommend-{}",
+                serde_json::to_value(l.lever).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+            );
+            let title = format!("{}: the target's figure against {}", r.market, l.coordinate);
+            charts.push(Chart {
+                id,
+                svg: charts::line_chart(
+                    &title,
+                    &[Line { label: "estimate".into(), points: pts }, Line { label: "target".into(), points: limit }],
+                    &l.coordinate,
+                    &r.target,
+                )?,
+                title,
+            });
+        }
+    }
+    Ok(Section { title: "Recommended parameters".into(), notes, tables: vec![bounds, smart], charts })
+}
+
+fn bound_of(r: &Recommendations) -> f64 {
+    r.target.parse::<bulwark_sim::recommend::Target>().map_or(0.0, |t| t.bound())
+}
+
+/// A sweep as a section: the tidy table and its chart (lines for one axis, a heatmap
+/// for two, a tornado for one-at-a-time).
+pub(crate) fn sweep_section(r: &SweepResult, with_charts: bool) -> Result<Section, ReportError> {
+    let notes = vec![format!(
+        "Market {}; {} paths per point, seed {} at every point (common random numbers); {} price model(s).",
+        r.market, r.paths, r.seed, r.price_models
+    )];
+    let mut headers: Vec<String> = r.axes.iter().map(|a| a.path.clone()).collect();
+    headers.extend(
+        ["mean bad debt", "± s.e.", "VaR 99 %", "VaR 99 % / debt", "P(insolvency)", "liquidated"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    let rows = r
+        .points
+        .iter()
+        .map(|p| {
+            let mut row: Vec<String> =
+                p.values.iter().zip(&r.axes).map(|(v, a)| v.map_or("spec".into(), |x| axis_label(a, x))).collect();
+            let m = &p.metrics;
+            row.extend([
+                usd(m.bad_debt_mean_usd),
+                usd(m.bad_debt_mean_se),
+                usd(m.var99_usd),
+                pct(m.var99_share),
+                pct(m.prob_insolvency),
+                usd(m.liquidated_mean_usd),
+            ]);
+            row
+        })
+        .collect();
+    let mut charts = Vec::new();
+    if with_charts {
+        charts.push(sweep_chart(r)?);
+    }
+    Ok(Section {
+        title: "Sweep".into(),
+        notes,
+        tables: vec![Table { caption: "One row per point".into(), headers, rows }],
+        charts,
+    })
+}
+
+fn axis_label(a: &Axis, x: f64) -> String {
+    if a.duration { bulwark_spec::units::format_duration(x) } else { fmt(x) }
+}
+
+fn sweep_chart(r: &SweepResult) -> Result<Chart, ReportError> {
+    let var = |p: &bulwark_sim::sweep::SweepPoint| p.metrics.var99_usd / 1e6;
+    let (id, title, svg) = match (r.mode, r.axes.as_slice()) {
+        (SweepMode::Grid, [a]) => {
+            let title = format!("Bad debt against {}", a.path);
+            let pts = |f: &dyn Fn(&bulwark_sim::sweep::SweepPoint) -> f64| {
+                r.points.iter().map(|p| (p.values[0].unwrap_or(f64::NAN), f(p))).collect::<Vec<_>>()
+            };
+            let lines = [
+                Line { label: "VaR 99 %".into(), points: pts(&var) },
+                Line { label: "mean".into(), points: pts(&|p| p.metrics.bad_debt_mean_usd / 1e6) },
+            ];
+            ("sweep-lines", title.clone(), charts::line_chart(&title, &lines, &a.path, "bad debt (USD millions)")?)
+        }
+        (SweepMode::Grid, [a, b]) => {
+            let title = format!("VaR 99 % of bad debt (USD millions) over {} × {}", a.path, b.path);
+            let nb = b.values.len();
+            let z: Vec<Vec<f64>> = (0..a.values.len())
+                .map(|i| (0..nb).map(|j| r.points.get(i * nb + j).map_or(f64::NAN, var)).collect())
+                .collect();
+            let xs: Vec<String> = a.values.iter().map(|v| axis_label(a, v.number)).collect();
+            let ys: Vec<String> = b.values.iter().map(|v| axis_label(b, v.number)).collect();
+            (
+                "sweep-heatmap",
+                title.clone(),
+                charts::heatmap(&title, &xs, &ys, &z, (&a.path, &b.path), &|v| format!("{v:.1}"))?,
+            )
+        }
+        _ => {
+            let title = "VaR 99 % of bad debt, one parameter at a time (USD millions)".to_string();
+            let base = r.points.first().map_or(0.0, var);
+            let bars: Vec<(String, f64, f64)> = r
+                .axes
+                .iter()
+                .enumerate()
+                .map(|(k, a)| {
+                    let v: Vec<f64> = r.points.iter().filter(|p| p.values[k].is_some()).map(var).collect();
+                    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    (a.path.clone(), lo, hi)
+                })
+                .collect();
+            ("sweep-tornado", title.clone(), charts::tornado(&title, base, &bars, "VaR 99 % (USD millions)")?)
+        }
+    };
+    Ok(Chart { id: id.into(), title, svg })
+}

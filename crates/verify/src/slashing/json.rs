@@ -1,0 +1,90 @@
+//! Reading fields out of a `serde_json::Value` with the JSON path in every error.
+
+use serde_json::{Map, Value};
+
+use super::EvidenceError;
+
+/// A JSON object and the path that led to it.
+pub(crate) struct Obj<'a> {
+    pub(crate) map: &'a Map<String, Value>,
+    pub(crate) path: String,
+}
+
+impl<'a> Obj<'a> {
+    /// The value at `path` as an object.
+    pub(crate) fn new(v: &'a Value, path: impl Into<String>) -> Result<Self, EvidenceError> {
+        let path = path.into();
+        match v.as_object() {
+            Some(map) => Ok(Obj { map, path }),
+            None => Err(EvidenceError::field(display(&path), "expected an object")),
+        }
+    }
+
+    pub(crate) fn child_path(&self, key: &str) -> String {
+        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Result<&'a Value, EvidenceError> {
+        self.map.get(key).ok_or_else(|| EvidenceError::Missing { path: self.child_path(key) })
+    }
+
+    pub(crate) fn opt(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    pub(crate) fn obj(&self, key: &str) -> Result<Obj<'a>, EvidenceError> {
+        Obj::new(self.get(key)?, self.child_path(key))
+    }
+
+    pub(crate) fn array(&self, key: &str) -> Result<&'a Vec<Value>, EvidenceError> {
+        self.get(key)?.as_array().ok_or_else(|| EvidenceError::field(self.child_path(key), "expected an array"))
+    }
+
+    pub(crate) fn str(&self, key: &str) -> Result<&'a str, EvidenceError> {
+        self.get(key)?.as_str().ok_or_else(|| EvidenceError::field(self.child_path(key), "expected a string"))
+    }
+
+    pub(crate) fn bool(&self, key: &str) -> Result<bool, EvidenceError> {
+        self.get(key)?.as_bool().ok_or_else(|| EvidenceError::field(self.child_path(key), "expected true or false"))
+    }
+
+    /// A u64 written as a decimal string, as the beacon API and EIP-3076 write them.
+    pub(crate) fn u64_str(&self, key: &str) -> Result<u64, EvidenceError> {
+        decimal_u64(self.get(key)?, &self.child_path(key))
+    }
+
+    /// Bytes written as `0x`-prefixed hex of exactly `N` bytes.
+    pub(crate) fn hex<const N: usize>(&self, key: &str) -> Result<[u8; N], EvidenceError> {
+        hex_bytes::<N>(self.str(key)?, &self.child_path(key))
+    }
+}
+
+fn display(path: &str) -> &str {
+    if path.is_empty() { "(top level)" } else { path }
+}
+
+/// A u64 as a decimal string (no sign, no leading `+`, no spaces).
+pub(crate) fn decimal_u64(v: &Value, path: &str) -> Result<u64, EvidenceError> {
+    let s = v.as_str().ok_or_else(|| EvidenceError::field(path, "expected a decimal string, e.g. \"12\""))?;
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(EvidenceError::field(path, format!("`{s}` is not a decimal integer")));
+    }
+    s.parse::<u64>().map_err(|_| EvidenceError::field(path, format!("`{s}` does not fit in 64 bits")))
+}
+
+/// `0x`-prefixed hex of exactly `N` bytes.
+pub(crate) fn hex_bytes<const N: usize>(s: &str, path: &str) -> Result<[u8; N], EvidenceError> {
+    let digits = s
+        .strip_prefix("0x")
+        .ok_or_else(|| EvidenceError::field(path, format!("expected 0x-prefixed hex of {N} bytes")))?;
+    let mut out = [0u8; N];
+    hex::decode_to_slice(digits, &mut out).map_err(|e| {
+        EvidenceError::field(path, format!("expected 0x-prefixed hex of {N} bytes ({} hex digits): {e}", 2 * N))
+    })?;
+    Ok(out)
+}
+
+/// `0x`-prefixed hex of exactly 32 bytes written back.
+pub(crate) fn hex32(b: &[u8; 32]) -> String {
+    format!("0x{}", hex::encode(b))
+}
