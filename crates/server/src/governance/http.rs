@@ -149,7 +149,7 @@ async fn propose(
     let mut key = request.tx.struct_hash().to_vec();
     key.extend_from_slice(&request.signatures);
     let id = format!("governance-proposal-{}", keccak256(&key));
-    let action = GovernanceAction::GovernanceProposal { tx: request.tx, signatures: request.signatures };
+    let action = GovernanceAction::GovernanceProposal { tx: Box::new(request.tx), signatures: request.signatures };
     submit(&state, id, action).await
 }
 

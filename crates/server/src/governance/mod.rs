@@ -236,7 +236,7 @@ pub enum GovernanceAction {
     /// A Safe transaction and its signatures.
     GovernanceProposal {
         /// The transaction.
-        tx: SafeTransaction,
+        tx: Box<SafeTransaction>,
         /// The signature blob as `execTransaction` receives it.
         signatures: Bytes,
     },

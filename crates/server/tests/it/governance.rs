@@ -12,8 +12,9 @@ use std::sync::Arc;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use axum::Router;
 use axum::http::StatusCode;
+use bulwark_server::Machine;
 use bulwark_server::clock::ManualClock;
-use bulwark_server::guard_machine::GuardMachine;
+use bulwark_server::guard_machine::{GuardMachine, ServiceEvent};
 use bulwark_server::http::About;
 use bulwark_server::{AppState, Engine, EngineOptions, Limits, Store, app};
 use bulwark_verify::safe::{Operation, SafeTransaction, SafeVersion, safe_tx_hash};
@@ -236,6 +237,16 @@ async fn an_unpause_needs_quorum_and_the_timelock_and_survives_a_restart() {
     let expected: Vec<(String, String)> = expected.iter().map(|(k, d)| (k.to_string(), d.to_string())).collect();
     assert_eq!(kinds, expected, "{log}");
 
+    // Replaying the log on a fresh machine reaches the same decisions (signature checks
+    // are pure functions of the logged event and the state).
+    let mut fresh = machine();
+    for (seq, record) in svc.engine.records_after(0, 1000).unwrap() {
+        let record: Value = serde_json::from_slice(&record).unwrap();
+        let event: ServiceEvent = serde_json::from_value(record["event"].clone()).unwrap();
+        let decision = fresh.apply(&event).unwrap();
+        assert_eq!(serde_json::to_value(&decision).unwrap(), record["decision"], "record {seq}");
+    }
+
     // A second proposal scheduled before a restart executes after it.
     let (status, reply) = svc
         .post(
@@ -324,6 +335,24 @@ async fn guardians_pause_once_per_nonce_and_only_they_do() {
     let (status, reply) = svc.post("/v1/governance/proposals", &proposal(&pause, 0, &[2, 3])).await;
     assert_eq!(status, StatusCode::OK, "{reply}");
     assert_eq!(reply["decision"]["governance"], "applied", "{reply}");
+
+    // The Safe cancels a scheduled unpause at once; it can no longer execute, before or
+    // after a restart.
+    let (status, reply) = svc.post("/v1/governance/proposals", &proposal(&unpause(), 1, &[1, 2])).await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let id = reply["decision"]["proposal"].as_str().unwrap().to_string();
+    let cancel = json!({"kind": "cancel", "proposal": id});
+    let (status, reply) = svc.post("/v1/governance/proposals", &proposal(&cancel, 2, &[1])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "one signature does not cancel: {reply}");
+    let (status, reply) = svc.post("/v1/governance/proposals", &proposal(&cancel, 2, &[1, 3])).await;
+    assert_eq!((status, reply["decision"]["governance"].as_str()), (StatusCode::OK, Some("cancelled")), "{reply}");
+    svc.stop();
+    let svc = Service::start(dir.path(), &clock);
+    clock.advance(3 * DAY_MS);
+    let (status, reply) = svc.post(&format!("/v1/governance/proposals/{id}/execute"), &json!({})).await;
+    assert_eq!((status, reply["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("closed")), "{reply}");
+    assert_eq!(svc.proposals().await["proposals"][1]["state"], "cancelled");
+    assert!(svc.paused().await);
     svc.stop();
 }
 
