@@ -320,6 +320,7 @@ pub fn backtest_window(
             let (mut ltv_path, mut lt_path) = (Vec::new(), Vec::new());
             let (mut forgone, mut samples) = (0.0, 0usize);
             let mut lt_at_crash = lt0;
+            let y_start = main_log_at_start(main_log, window.start_s);
             for &(t, y) in main_log.iter().filter(|(t, _)| (warmup..=window.end_s).contains(t)) {
                 let (ltv, lt) = policy.observe(u64::try_from(t).unwrap_or(0) * 1000, y.exp());
                 if t < window.start_s {
@@ -334,7 +335,7 @@ pub fn backtest_window(
                 if lt_path.last().is_none_or(|&(_, v)| v != lt) {
                     lt_path.push((days(t), lt));
                 }
-                let value = tokens * p.assets[main].price_usd * (y - main_log_at_start(main_log, window.start_s)).exp();
+                let value = tokens * p.assets[main].price_usd * (y - y_start).exp();
                 forgone += value * (ltv0 - ltv).max(0.0);
                 samples += 1;
             }

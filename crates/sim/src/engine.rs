@@ -121,7 +121,7 @@ impl Markets<'_> {
         let cover_cap = self.capital_left / debt_price;
         let gas_usd = self.gas_usd * positions;
         // What the seized collateral would fetch at the pool's price before the sale moves it.
-        let spot_usd = s.reference[c] * s.gaps[c].log_gap.exp() * (1.0 - asset.pool.fee);
+        let spot_usd = s.gaps[c].price(s.reference[c]) * (1.0 - asset.pool.fee);
         let mut outcome = Attempt::Slippage;
         for fraction in [1.0, 0.5, 0.25] {
             let want = debt * asset.terms.max_repay_share(hf) * fraction;
@@ -476,11 +476,14 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     let gas_floor = m.gas_usd * (1.0 - 1e-6);
     let coll_to_debt = s.oracle[c] / (s.oracle[d] * lb);
     let mut parked = std::mem::take(&mut s.parked[pi]);
+    // The margin per debt token repaid (`u` above) at the venue's price with gap `gap`;
+    // every factor but the venue's price is fixed for the step.
+    let per_venue_usd = (lb - t.protocol_fee * t.bonus) * (1.0 - asset.pool.fee) * s.oracle[d];
+    let (reference, oracle_c, market_d) = (s.reference[c], s.oracle[c], s.market[d]);
+    let unit_at = |gap: PoolGap| per_venue_usd * (gap.price(reference) / oracle_c) - market_d;
     // Buckets parked above the full-liquidation line: those now below it, or all of them
     // once the largest could pay at the close factor, return to play.
-    let venue = s.reference[c] * s.gaps[c].log_gap.exp();
-    let unit =
-        (lb - t.protocol_fee * t.bonus) * (1.0 - asset.pool.fee) * s.oracle[d] * (venue / s.oracle[c]) - s.market[d];
+    let unit = unit_at(s.gaps[c]);
     let heap = &mut s.heaps[pi];
     parked.release_above(
         ratios.now,
@@ -495,9 +498,7 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     while m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER && unpaid < GIVE_UP_AFTER {
         // The venue's price now, after this step's earlier sales: the smallest repayment
         // per position that could pay the gas.
-        let venue = s.reference[c] * s.gaps[c].log_gap.exp();
-        let unit = (lb - t.protocol_fee * t.bonus) * (1.0 - asset.pool.fee) * s.oracle[d] * (venue / s.oracle[c])
-            - s.market[d];
+        let unit = unit_at(s.gaps[c]);
         if unit <= 0.0 {
             break;
         }

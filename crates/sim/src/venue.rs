@@ -39,7 +39,7 @@ impl PoolGap {
     /// With x = L/√p and y = L·√p at pool price p: out = y · a / (x + a), a = base_in · (1 − f);
     /// the new price is (y − out) / (x + a) (REFERENCES.md §4.1, Uniswap v2 `getAmountOut`).
     pub fn sell(&mut self, shape: &PoolShape, reference: f64, base_in: f64) -> f64 {
-        let p = reference * self.log_gap.exp();
+        let p = self.price(reference);
         if !shape.liquidity.is_finite() {
             return base_in * p * (1.0 - shape.fee);
         }

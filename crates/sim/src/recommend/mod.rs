@@ -318,7 +318,7 @@ pub fn recommend(
         progress(lever.describe());
         let plan = plan(&base, opts.market, lever, &opts.bonuses);
         let mut found = if lever == Lever::LiquidationBonus {
-            scan(&run, lever, &plan, &opts.bonuses, target.bound(), opts.z)?
+            scan(&run, lever, &opts.bonuses, target.bound(), opts.z)?
         } else if plan.range.0 == plan.range.1 {
             Found { evaluations: run(lever, &[plan.spec_x])?, x: None, interval: None, note: None }
         } else {
@@ -429,7 +429,7 @@ fn bisect(
 
 /// The smallest bonus in the list whose figure stays below the bound, and the interval
 /// between the smallest that surely does (+z) and the smallest that may (−z).
-fn scan(run: &Runner<'_>, lever: Lever, _plan: &Plan, xs: &[f64], bound: f64, z: f64) -> Result<Found, SweepError> {
+fn scan(run: &Runner<'_>, lever: Lever, xs: &[f64], bound: f64, z: f64) -> Result<Found, SweepError> {
     let mut sorted = xs.to_vec();
     sorted.sort_by(f64::total_cmp);
     let evaluations = run(lever, &sorted)?;
