@@ -2,7 +2,7 @@
 //! CometBFT header move its trust to a newer one? The input format is documented in
 //! `bulwark_verify::tendermint`.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,6 +10,7 @@ use anyhow::Context;
 use bulwark_verify::tendermint::{self, Verdict};
 use serde_json::json;
 
+use super::read_input;
 use crate::{Global, OutputFormat};
 
 /// Exit code when the update is well formed but must not be trusted.
@@ -19,17 +20,6 @@ const EXIT_INVALID: u8 = 1;
 pub(crate) struct Args {
     /// The update (JSON: trusted block, untrusted block, trusting period, now); `-` reads stdin.
     file: PathBuf,
-}
-
-/// Reads a file, or stdin when the path is `-`.
-pub(super) fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).context("reading stdin")?;
-        Ok(buf)
-    } else {
-        std::fs::read(path).with_context(|| format!("reading {}", path.display()))
-    }
 }
 
 pub(crate) fn run(global: &Global, args: &Args) -> anyhow::Result<ExitCode> {

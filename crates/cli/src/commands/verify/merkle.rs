@@ -8,7 +8,8 @@ use anyhow::Context;
 use bulwark_verify::merkle::ProofRequest;
 use serde_json::json;
 
-use super::safe_tx::{read_input, verdict};
+use super::read_input;
+use super::safe_tx::verdict;
 use crate::Global;
 
 #[derive(clap::Args)]

@@ -9,8 +9,11 @@ mod safe_tx;
 mod slashing;
 mod vaa;
 
+use std::io::Read;
+use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Subcommand;
 
 use crate::Global;
@@ -38,5 +41,16 @@ pub(crate) fn run(global: &Global, what: &Verify) -> anyhow::Result<ExitCode> {
         Verify::Merkle(args) => merkle::run(global, args),
         Verify::LightClient(args) => light_client::run(global, args),
         Verify::Slashing(args) => slashing::run(global, args),
+    }
+}
+
+/// Reads a file, or stdin for `-`.
+fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).context("cannot read stdin")?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).with_context(|| format!("{}: cannot be read", path.display()))
     }
 }

@@ -3,14 +3,14 @@
 
 #![allow(clippy::print_stdout)] // stdout is this command's output.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use bulwark_verify::safe::{Multisig, SafeTxRequest, SignatureKind};
 use serde_json::json;
 
+use super::read_input;
 use crate::{Global, OutputFormat};
 
 #[derive(clap::Args)]
@@ -20,17 +20,6 @@ pub(crate) struct Args {
     /// gas_token, refund_receiver, nonce), `signatures` (hex), optional `executor` and
     /// `safe_tx_hash`. `-` reads stdin.
     file: PathBuf,
-}
-
-/// Reads a file, or stdin for `-`.
-pub(super) fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).context("cannot read stdin")?;
-        Ok(buf)
-    } else {
-        std::fs::read(path).with_context(|| format!("{}: cannot be read", path.display()))
-    }
 }
 
 /// Prints the verdict and returns exit code 0 (valid) or 1 (invalid).

@@ -17,7 +17,7 @@ use bulwark_verify::slashing::interchange::{Interchange, SlashingProtection};
 use bulwark_verify::slashing::{DocumentKind, cometbft, detect};
 use serde_json::{Value, json};
 
-use super::light_client::read_input;
+use super::read_input;
 use crate::{Global, OutputFormat};
 
 /// Exit code when the evidence is well formed but proves nothing, or a signing is refused.
