@@ -262,7 +262,10 @@ fn checked_total(xs: &[u128], what: &'static str) -> Result<u128, RestakingError
 /// Both γ* and γ_exact are of this form (σ_B/π_A and 1/max_v T_v), and keeping 1 + γ
 /// rather than γ keeps them non-negative. γ = −1 (`num` = 0) means a service is
 /// corrupted for free.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Fractions are not kept in lowest terms, so equality is by value, as the order is
+/// (94/47 equals 68/34).
+#[derive(Debug, Clone)]
 pub struct Margin {
     num: BigNat,
     den: BigNat,
@@ -326,6 +329,14 @@ impl Ord for Margin {
     }
 }
 
+impl PartialEq for Margin {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Margin {}
+
 impl PartialOrd for Margin {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -335,5 +346,18 @@ impl PartialOrd for Margin {
 impl fmt::Display for Margin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.gamma_fraction())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A regression: the branch and bound and the brute force reached γ_exact = 1 as 94/47
+    /// and 68/34, which a field-by-field equality called different.
+    #[test]
+    fn margins_are_equal_by_value_not_by_representation() {
+        assert_eq!(Margin::from_u128(94, 47), Margin::from_u128(68, 34));
+        assert_ne!(Margin::from_u128(94, 47), Margin::from_u128(95, 47));
     }
 }
