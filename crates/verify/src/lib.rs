@@ -11,3 +11,7 @@ pub mod slashing;
 pub mod tendermint;
 pub mod timelock;
 pub mod wormhole;
+
+mod json;
+
+pub use json::DocumentError;

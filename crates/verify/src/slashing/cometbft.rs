@@ -32,7 +32,7 @@ use tendermint::chain::Id as ChainId;
 use tendermint::{Time, Vote};
 
 use super::EvidenceError;
-use super::json::Obj;
+use crate::json::Obj;
 
 /// CometBFT's default `EvidenceParams.MaxAgeNumBlocks`.
 pub const DEFAULT_MAX_AGE_NUM_BLOCKS: u64 = 100_000;

@@ -30,9 +30,9 @@ use serde_json::Value;
 
 use super::EvidenceError;
 use super::bls;
-use super::json::Obj;
 pub use super::ssz::{AttestationData, BeaconBlockHeader, Checkpoint, Root};
 use super::ssz::{DOMAIN_BEACON_ATTESTER, DOMAIN_BEACON_PROPOSER, compute_domain, compute_signing_root};
+use crate::json::Obj;
 
 /// `SLOTS_PER_EPOCH` (mainnet and minimal alike for the epoch of a slot: mainnet's 32).
 pub const SLOTS_PER_EPOCH: u64 = 32;
@@ -478,7 +478,7 @@ fn parse_indexed(o: &Obj<'_>) -> Result<IndexedAttestation, EvidenceError> {
         .array("attesting_indices")?
         .iter()
         .enumerate()
-        .map(|(i, v)| super::json::decimal_u64(v, &format!("{path}[{i}]")))
+        .map(|(i, v)| crate::json::decimal_u64(v, &format!("{path}[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
     let d = o.obj("data")?;
     let data = AttestationData {

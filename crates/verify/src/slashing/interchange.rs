@@ -22,7 +22,7 @@ use std::fmt;
 use serde_json::{Value, json};
 
 use super::EvidenceError;
-use super::json::{Obj, hex_bytes, hex32};
+use crate::json::{Obj, hex_bytes, hex32};
 
 /// The only interchange version this module reads and writes.
 pub const FORMAT_VERSION: &str = "5";

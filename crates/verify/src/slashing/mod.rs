@@ -17,10 +17,11 @@ pub mod ethereum;
 pub mod interchange;
 
 mod bls;
-mod json;
 mod ssz;
 
 use serde_json::Value;
+
+use crate::json::DocumentError;
 
 /// Input that does not parse: the place (a JSON path or a byte offset) and the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,9 +73,19 @@ impl EvidenceError {
     }
 }
 
+impl From<DocumentError> for EvidenceError {
+    fn from(e: DocumentError) -> Self {
+        match e {
+            DocumentError::Json { line, column, message } => EvidenceError::Json { line, column, message },
+            DocumentError::Missing { path } => EvidenceError::Missing { path },
+            DocumentError::Field { path, problem } => EvidenceError::Field { path, problem },
+        }
+    }
+}
+
 impl From<serde_json::Error> for EvidenceError {
     fn from(e: serde_json::Error) -> Self {
-        EvidenceError::Json { line: e.line(), column: e.column(), message: e.to_string() }
+        DocumentError::from(e).into()
     }
 }
 

@@ -40,35 +40,8 @@ use tendermint_light_client_verifier::{ProdVerifier, Verdict as TmVerdict, Verif
 
 pub use parse::parse;
 
-/// Input that does not parse, with the place named.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum LightClientError {
-    /// Not JSON.
-    #[error("not valid JSON at line {line}, column {column}: {message}")]
-    Json {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What serde_json reported.
-        message: String,
-    },
-    /// A field is missing.
-    #[error("`{path}` is missing")]
-    Missing {
-        /// JSON path.
-        path: String,
-    },
-    /// A field does not parse.
-    #[error("`{path}`: {problem}")]
-    Field {
-        /// JSON path.
-        path: String,
-        /// What is wrong.
-        problem: String,
-    },
-}
+/// Input that does not parse, with the place named: the crate's [`DocumentError`](crate::DocumentError).
+pub use crate::json::DocumentError as LightClientError;
 
 /// A trusted block: its header and the validators it says come next.
 #[derive(Debug, Clone, PartialEq, Eq)]
