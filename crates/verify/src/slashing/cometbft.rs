@@ -232,7 +232,7 @@ pub fn verify_json(bytes: &[u8]) -> Result<Verdict, EvidenceError> {
 /// Checks duplicate-vote evidence as a CometBFT node does before committing it.
 ///
 /// # Errors
-/// [`EvidenceError::Field`] when the chain id is not a valid one.
+/// [`DocumentError::Field`](crate::DocumentError::Field) when the chain id is not a valid one.
 pub fn verify(c: &DuplicateVoteCase) -> Result<Verdict, EvidenceError> {
     let (a, b) = (&c.vote_a, &c.vote_b);
     // ValidateBasic: the order of the votes.

@@ -32,7 +32,7 @@ use super::EvidenceError;
 use super::bls;
 pub use super::ssz::{AttestationData, BeaconBlockHeader, Checkpoint, Root};
 use super::ssz::{DOMAIN_BEACON_ATTESTER, DOMAIN_BEACON_PROPOSER, compute_domain, compute_signing_root};
-use crate::json::Obj;
+use crate::json::{DocumentError, Obj};
 
 /// `SLOTS_PER_EPOCH` (mainnet and minimal alike for the epoch of a slot: mainnet's 32).
 pub const SLOTS_PER_EPOCH: u64 = 32;
@@ -299,7 +299,7 @@ pub fn verify_json(bytes: &[u8]) -> Result<Verdict, EvidenceError> {
 ///
 /// # Errors
 /// [`EvidenceError::UnknownValidator`] when the evidence names a validator the context
-/// lacks; [`EvidenceError::Field`] when a needed public key is not a valid BLS key.
+/// lacks; [`DocumentError::Field`](crate::DocumentError::Field) when a needed public key is not a valid BLS key.
 pub fn verify(e: &Evidence) -> Result<Verdict, EvidenceError> {
     match &e.offence {
         Offence::Attester { attestation_1, attestation_2 } => verify_attester(&e.context, attestation_1, attestation_2),
@@ -434,7 +434,9 @@ pub fn parse(bytes: &[u8]) -> Result<Evidence, EvidenceError> {
                 "give one of attester_slashing and proposer_slashing",
             ));
         }
-        (None, None) => return Err(EvidenceError::Missing { path: "attester_slashing or proposer_slashing".into() }),
+        (None, None) => {
+            return Err(DocumentError::Missing { path: "attester_slashing or proposer_slashing".into() }.into());
+        }
     };
     Ok(Evidence { context, offence })
 }

@@ -27,30 +27,9 @@ use crate::json::DocumentError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EvidenceError {
-    /// The bytes are not JSON of the expected shape.
-    #[error("not valid JSON at line {line}, column {column}: {message}")]
-    Json {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What serde_json reported.
-        message: String,
-    },
-    /// A field is missing.
-    #[error("`{path}` is missing")]
-    Missing {
-        /// JSON path of the field.
-        path: String,
-    },
-    /// A field holds a value of the wrong form.
-    #[error("`{path}`: {problem}")]
-    Field {
-        /// JSON path of the field.
-        path: String,
-        /// What is wrong, and what would be valid.
-        problem: String,
-    },
+    /// The document is not JSON, or a field is missing or malformed.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
     /// A validator index that the evidence refers to is not in the `validators` list.
     #[error("validator {index} (in `{path}`) is not in `validators`")]
     UnknownValidator {
@@ -69,23 +48,13 @@ pub enum EvidenceError {
 
 impl EvidenceError {
     pub(crate) fn field(path: impl Into<String>, problem: impl Into<String>) -> Self {
-        EvidenceError::Field { path: path.into(), problem: problem.into() }
-    }
-}
-
-impl From<DocumentError> for EvidenceError {
-    fn from(e: DocumentError) -> Self {
-        match e {
-            DocumentError::Json { line, column, message } => EvidenceError::Json { line, column, message },
-            DocumentError::Missing { path } => EvidenceError::Missing { path },
-            DocumentError::Field { path, problem } => EvidenceError::Field { path, problem },
-        }
+        EvidenceError::Document(DocumentError::field(path, problem))
     }
 }
 
 impl From<serde_json::Error> for EvidenceError {
     fn from(e: serde_json::Error) -> Self {
-        DocumentError::from(e).into()
+        EvidenceError::Document(e.into())
     }
 }
 

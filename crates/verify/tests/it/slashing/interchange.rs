@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use serde_json::json;
 
+use bulwark_verify::DocumentError;
 use bulwark_verify::slashing::EvidenceError;
 use bulwark_verify::slashing::interchange::{Allowed, ImportError, Interchange, Refusal, SlashingProtection};
 
@@ -125,7 +126,10 @@ fn import_checks_version_chain_and_encoding() {
     let mut v: serde_json::Value = serde_json::from_slice(&good).unwrap();
     v["data"][0]["signed_blocks"][0]["slot"] = json!(1);
     let err = Interchange::parse(&serde_json::to_vec(&v).unwrap()).unwrap_err();
-    assert!(matches!(err, EvidenceError::Field { ref path, .. } if path == "data[0].signed_blocks[0].slot"), "{err}");
+    assert!(
+        matches!(err, EvidenceError::Document(DocumentError::Field { ref path, .. }) if path == "data[0].signed_blocks[0].slot"),
+        "{err}"
+    );
     let mut db = SlashingProtection::new([9; 32]);
     let err = db.import(&Interchange::parse(&good).unwrap()).unwrap_err();
     assert!(matches!(err, ImportError::GenesisValidatorsRootMismatch { .. }));
