@@ -489,6 +489,7 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
         ratios.now,
         t.full_below,
         |repay_pp| t.close_factor * repay_pp * unit > gas_floor,
+        |repay_pp| repay_pp * unit > gas_floor,
         coll_to_debt,
         |live| heap.push(live),
     );

@@ -46,22 +46,29 @@ impl ParkedBuckets {
         self.above.push(live);
     }
 
-    /// Hands back (to `back`) the buckets parked above the full-liquidation line that have
-    /// sunk to it at the pair's price ratio `ratio_now`, and those whose repayment per
-    /// position, `min(debt, collateral · coll_to_debt)`, could pay (`pays`). The maxima
-    /// of debt and collateral per position bound every bucket's from above, so the
-    /// buckets are looked at one by one only when the maxima could pay.
+    /// Hands back (to `back`) the buckets parked above the full-liquidation line whose
+    /// repayment per position, `min(debt, collateral · coll_to_debt)`, could pay: at the
+    /// close factor (`pays`), or in full (`pays_in_full`) for those that have sunk to the
+    /// line at the pair's price ratio `ratio_now`. Sunk buckets that still could not pay
+    /// are parked below the line, where the same bound brings them back. The maxima of
+    /// debt and collateral per position bound every bucket's from above, so the buckets
+    /// above the line are looked at one by one only when the maxima could pay.
     pub(super) fn release_above(
         &mut self,
         ratio_now: f64,
         full_below: f64,
         pays: impl Fn(f64) -> bool,
+        pays_in_full: impl Fn(f64) -> bool,
         coll_to_debt: f64,
         mut back: impl FnMut(Live),
     ) {
+        let repay_pp = |live: &Live| {
+            let b = &live.bucket;
+            (b.debt / b.positions).min(b.collateral / b.positions * coll_to_debt)
+        };
         while self.above.peek().is_some_and(|l| l.key * ratio_now <= full_below) {
             if let Some(live) = self.above.pop() {
-                back(live);
+                if pays_in_full(repay_pp(&live)) { back(live) } else { self.park(live) }
             }
         }
         if self.above.is_empty() {
