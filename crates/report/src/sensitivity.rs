@@ -3,11 +3,14 @@
 //! (`bulwark sweep`) and recommended parameters (`bulwark recommend`), laid out as
 //! sections with their charts.
 
+use bulwark_attack::consensus::{AGGREGATE_LABELS, ConsensusSummary};
+use bulwark_attack::dispersion::{Dimension, Reshape, entity_dimension, group};
 use bulwark_attack::{AttackOptions, VectorKind};
 use bulwark_sim::recommend::{Lever, Recommendations};
 use bulwark_sim::run::EngineKind;
 use bulwark_sim::sweep::{Axis, SpecText, SweepError, SweepMode, SweepOptions, SweepResult, evaluate};
 use bulwark_spec::Protocol;
+use bulwark_spec::data::validators::ValidatorSet;
 use bulwark_spec::overrides::Override;
 use serde::Serialize;
 
@@ -33,11 +36,12 @@ pub struct Sensitivity {
 /// One setting of one risk driver and what it does.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SensitivityRow {
-    /// `validator dispersion`, `collateralization` or `oracle latency`.
+    /// `validator dispersion`, `stake price`, `collateralization` or `oracle latency`.
     pub driver: String,
-    /// The spec field moved, as an override path.
+    /// The spec field moved, as an override path (`consensus.validators` for the
+    /// dispersion rows, whose sets are reshaped in memory).
     pub parameter: String,
-    /// The setting, as written into the spec.
+    /// The setting, as written into the spec or as the reshaped validator set is described.
     pub setting: String,
     /// Whether this is the spec's own value.
     pub base: bool,
@@ -51,27 +55,94 @@ pub struct SensitivityRow {
     pub attack_cost_usd: Option<f64>,
     /// Which cost: the cheapest consensus attack or the cheapest oracle manipulation.
     pub attack_cost_of: Option<String>,
-    /// The Nakamoto coefficient (liveness) of the validator set, for the dispersion rows.
+    /// The Nakamoto coefficient (liveness) of the validator set by entity (operator where
+    /// the data names one, else validator), aggregates counted as the data has them, for
+    /// the dispersion rows.
     pub nakamoto: Option<usize>,
+    /// The same for the safety threshold.
+    pub nakamoto_safety: Option<usize>,
+    /// The fewest entities, aggregates such as `Other` left out, whose stake crosses the
+    /// liveness threshold: the parties a censor must corrupt, for the dispersion rows.
+    pub coalition_liveness: Option<usize>,
+    /// The same for the safety threshold.
+    pub coalition_safety: Option<usize>,
 }
 
-/// A driver's settings: the overrides of each, labelled.
+/// One setting of a driver: the overrides it writes into the spec, or the validator set
+/// it prices in place of the spec's.
+struct Setting {
+    label: String,
+    overrides: Vec<Override>,
+    validators: Option<ValidatorSet>,
+    base: bool,
+}
+
+impl Setting {
+    fn spec(label: String, overrides: Vec<Override>, base: bool) -> Self {
+        Self { label, overrides, validators: None, base }
+    }
+}
+
+/// A driver's settings, labelled.
 struct Driver {
     name: &'static str,
     /// The asset the driver concerns (the oracle's, the stake's).
     asset: String,
     parameter: String,
-    settings: Vec<(String, Vec<Override>, bool)>,
+    settings: Vec<Setting>,
     simulate: bool,
     attack: Option<VectorKind>,
+    /// The dimension the Nakamoto coefficients are read along (dispersion rows only).
+    entities: Option<Dimension>,
 }
 
 fn fmt(x: f64) -> String {
     format!("{:.4}", x).trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// The reshapes of the dispersion driver, most concentrated first: the three and the two
+/// largest entities under one operator, then the largest split in two and in three.
+const RESHAPES: [Reshape; 4] = [
+    Reshape::MergeLargest { entities: 3 },
+    Reshape::MergeLargest { entities: 2 },
+    Reshape::SplitLargest { parts: 2 },
+    Reshape::SplitLargest { parts: 3 },
+];
+
+/// The validator-dispersion settings: the spec's set, then every [`RESHAPES`] the set
+/// allows (a set of two entities cannot merge three).
+fn dispersion_settings(set: &ValidatorSet) -> Vec<Setting> {
+    let dimension = entity_dimension(set);
+    let total = set.total_active_stake().max(1) as f64;
+    let (aggregates, entities): (Vec<_>, Vec<_>) =
+        group(set, dimension).unwrap_or_default().into_iter().partition(|(name, _)| is_aggregate(name));
+    let mut label = format!("spec's set: {} {}s", entities.len(), dimension.name());
+    for (name, stake) in &aggregates {
+        label.push_str(&format!(" + {name} ({})", pct(*stake as f64 / total)));
+    }
+    if let Some((name, stake)) = entities.first() {
+        label.push_str(&format!(", largest {name} ({})", pct(*stake as f64 / total)));
+    }
+    let mut settings = vec![Setting::spec(label, Vec::new(), true)];
+    for change in RESHAPES {
+        let Ok(r) = change.apply(set) else { continue };
+        let label = match change {
+            Reshape::SplitLargest { parts } => {
+                format!("{} split in {parts} ({} each)", r.entities.join(""), pct(r.share / parts as f64))
+            }
+            _ => format!("{} under one {} ({})", r.replaced_by.join(""), dimension.name(), pct(r.share)),
+        };
+        settings.push(Setting { label, overrides: Vec::new(), validators: Some(r.set), base: false });
+    }
+    settings
+}
+
+fn is_aggregate(label: &str) -> bool {
+    AGGREGATE_LABELS.iter().any(|a| a.eq_ignore_ascii_case(label))
+}
+
 /// The drivers of the table, chosen from the spec: its largest collateral reserve, that
-/// reserve's oracle, and the validator set's stake asset.
+/// reserve's oracle, the validator set's dispersion and the stake asset's price.
 fn drivers(p: &Protocol) -> Vec<Driver> {
     let mut out = Vec::new();
     let Some(m) = p.markets.first() else { return out };
@@ -89,10 +160,10 @@ fn drivers(p: &Protocol) -> Vec<Driver> {
     if let Some(r) = main {
         let path = format!("markets[0].reserves.{}.liquidation_threshold", r.asset);
         let max_lt = (1.0 / (1.0 + r.liquidation_bonus) - 0.001).min(0.99);
-        let mut settings = vec![(fmt(r.liquidation_threshold), Vec::new(), true)];
+        let mut settings = vec![Setting::spec(fmt(r.liquidation_threshold), Vec::new(), true)];
         for lt in [r.liquidation_threshold - 0.03, r.liquidation_threshold + 0.05] {
             if lt >= r.ltv && lt <= max_lt && lt > 0.0 {
-                settings.push((fmt(lt), vec![Override::new(&path, fmt(lt))], false));
+                settings.push(Setting::spec(fmt(lt), vec![Override::new(&path, fmt(lt))], false));
             }
         }
         out.push(Driver {
@@ -102,16 +173,20 @@ fn drivers(p: &Protocol) -> Vec<Driver> {
             settings,
             simulate: true,
             attack: None,
+            entities: None,
         });
         if let bulwark_spec::positions::PositionBook::Generated(g) = &m.positions {
             // LTV: borrowers may open positions up to it, so the book's lowest health is LT/LTV.
             let path = "markets[0].positions.health.min".to_string();
-            let mut settings =
-                vec![(format!("{} (LTV/LT {:.3})", fmt(g.health.min), 1.0 / g.health.min), Vec::new(), true)];
+            let mut settings = vec![Setting::spec(
+                format!("{} (LTV/LT {:.3})", fmt(g.health.min), 1.0 / g.health.min),
+                Vec::new(),
+                true,
+            )];
             for shift in [0.05, 0.15] {
                 // The whole distribution shifts up: every borrower a little further from liquidation.
                 let h = g.health.min + shift;
-                settings.push((
+                settings.push(Setting::spec(
                     format!("{} (LTV/LT {:.3})", fmt(h), 1.0 / h),
                     vec![
                         Override::new(&path, fmt(h)),
@@ -127,16 +202,21 @@ fn drivers(p: &Protocol) -> Vec<Driver> {
                 settings,
                 simulate: true,
                 attack: None,
+                entities: None,
             });
         }
         if let Some(bulwark_spec::model::oracle::OracleKind::Push { latency_s, .. }) =
             p.oracle(&r.asset).map(|o| &o.kind)
         {
             let path = format!("oracles.{}.latency", r.asset);
-            let mut settings = vec![(format!("{latency_s}s"), Vec::new(), true)];
+            let mut settings = vec![Setting::spec(format!("{latency_s}s"), Vec::new(), true)];
             for s in [300.0, 3600.0] {
                 if s > *latency_s {
-                    settings.push((format!("{s}s"), vec![Override::new(&path, format!("\"{s}s\""))], false));
+                    settings.push(Setting::spec(
+                        format!("{s}s"),
+                        vec![Override::new(&path, format!("\"{s}s\""))],
+                        false,
+                    ));
                 }
             }
             out.push(Driver {
@@ -146,27 +226,40 @@ fn drivers(p: &Protocol) -> Vec<Driver> {
                 settings,
                 simulate: true,
                 attack: Some(VectorKind::Oracle),
+                entities: None,
             });
         }
+    }
+    if let Some(c) = p.consensus.as_ref() {
+        out.push(Driver {
+            name: "validator dispersion",
+            asset: c.stake_asset.clone().unwrap_or_default(),
+            parameter: "consensus.validators".into(),
+            settings: dispersion_settings(&c.validators),
+            simulate: false,
+            attack: Some(VectorKind::Consensus),
+            entities: Some(entity_dimension(&c.validators)),
+        });
     }
     if let Some(asset) = p.consensus.as_ref().and_then(|c| c.stake_asset.clone()) {
         let price = p.price_usd(&asset);
         let path = format!("assets.{asset}.price");
-        let mut settings = vec![(format!("{} (spec)", usd(price)), Vec::new(), true)];
+        let mut settings = vec![Setting::spec(format!("{} (spec)", usd(price)), Vec::new(), true)];
         for f in [0.6, 0.3] {
-            settings.push((
+            settings.push(Setting::spec(
                 format!("{} ({:.0} % down)", usd(price * f), (1.0 - f) * 100.0),
                 vec![Override::new(&path, format!("{}", price * f))],
                 false,
             ));
         }
         out.push(Driver {
-            name: "validator dispersion",
+            name: "stake price",
             asset: asset.clone(),
             parameter: path,
             settings,
             simulate: false,
             attack: Some(VectorKind::Consensus),
+            entities: None,
         });
     }
     out
@@ -186,47 +279,48 @@ pub fn risk_sensitivity(
 ) -> Result<Sensitivity, SweepError> {
     let base = spec.protocol(&[])?;
     let drivers = drivers(&base);
+    let simulated = |d: &Driver| d.simulate && !base.markets.is_empty();
     let mut protocols = Vec::new();
-    let mut index = Vec::new();
-    for d in &drivers {
-        for (_, o, _) in &d.settings {
-            let p = spec.protocol(o)?;
-            index.push(if d.simulate && !base.markets.is_empty() { Some(protocols.len()) } else { None });
-            if d.simulate && !base.markets.is_empty() {
-                protocols.push(p);
-            }
+    for d in drivers.iter().filter(|d| simulated(d)) {
+        for s in &d.settings {
+            protocols.push(spec.protocol(&s.overrides)?);
         }
     }
     let opts = SweepOptions { paths, seed, engine: EngineKind::Buckets, market: 0 };
     let (summaries, _) = if protocols.is_empty() { (Vec::new(), 0) } else { evaluate(&protocols, &opts, progress)? };
+    let mut summaries = summaries.iter();
     let mut rows = Vec::new();
-    let mut k = 0;
     for d in &drivers {
-        for (label, o, is_base) in &d.settings {
-            let s = index[k].and_then(|i| summaries.get(i));
-            k += 1;
-            let (cost, nakamoto) = match d.attack {
+        for setting in &d.settings {
+            let s = if simulated(d) { summaries.next() } else { None };
+            let priced = match d.attack {
                 Some(kind) => {
-                    let p = spec.protocol(o)?;
-                    let a = bulwark_attack::assess(&p, attack);
-                    let prefix = format!("oracle: {} ", d.asset);
-                    let cost = a
-                        .vectors
-                        .iter()
-                        .filter(|v| v.kind == kind && v.coc_usd > 0.0)
-                        .filter(|v| kind != VectorKind::Oracle || v.vector.starts_with(&prefix))
-                        .map(|v| v.coc_usd)
-                        .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))));
-                    let nak = a.consensus.as_ref().and_then(|c| c.nakamoto.first()).and_then(|n| n.liveness);
-                    (cost, if kind == VectorKind::Consensus { nak } else { None })
+                    let mut p = spec.protocol(&setting.overrides)?;
+                    if let (Some(c), Some(set)) = (p.consensus.as_mut(), &setting.validators) {
+                        c.validators = set.clone();
+                    }
+                    Some((kind, bulwark_attack::assess(&p, attack)))
                 }
-                None => (None, None),
+                None => None,
+            };
+            let cost = priced.as_ref().and_then(|(kind, a)| {
+                let prefix = format!("oracle: {} ", d.asset);
+                a.vectors
+                    .iter()
+                    .filter(|v| v.kind == *kind && v.coc_usd > 0.0)
+                    .filter(|v| *kind != VectorKind::Oracle || v.vector.starts_with(&prefix))
+                    .map(|v| v.coc_usd)
+                    .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))))
+            });
+            let counts = match (d.entities, priced.as_ref().and_then(|(_, a)| a.consensus.as_ref())) {
+                (Some(dimension), Some(c)) => entity_counts(c, dimension),
+                _ => EntityCounts::default(),
             };
             rows.push(SensitivityRow {
                 driver: d.name.to_string(),
                 parameter: d.parameter.clone(),
-                setting: label.clone(),
-                base: *is_base,
+                setting: setting.label.clone(),
+                base: setting.base,
                 bad_debt_mean_usd: s.map(|s| s.bad_debt.mean),
                 var99_usd: s.map(|s| s.var99_usd),
                 prob_insolvency: s.map(|s| s.prob_insolvency),
@@ -239,15 +333,43 @@ pub fn risk_sensitivity(
                     }
                     .to_string()
                 }),
-                nakamoto,
+                nakamoto: counts.nakamoto[0],
+                nakamoto_safety: counts.nakamoto[1],
+                coalition_liveness: counts.coalition[0],
+                coalition_safety: counts.coalition[1],
             });
         }
     }
     Ok(Sensitivity { paths, seed, rows, recommendations: None })
 }
 
+/// Nakamoto coefficients and coalition sizes, liveness then safety.
+#[derive(Default)]
+struct EntityCounts {
+    nakamoto: [Option<usize>; 2],
+    coalition: [Option<usize>; 2],
+}
+
+/// The counts of a consensus summary along one dimension.
+fn entity_counts(c: &ConsensusSummary, dimension: Dimension) -> EntityCounts {
+    let row = c.nakamoto.iter().find(|r| r.dimension == dimension);
+    let coalition = |threshold: &str| {
+        c.coalitions.iter().find(|k| k.threshold == threshold && k.dimension == dimension).map(|k| k.members.len())
+    };
+    EntityCounts {
+        nakamoto: [row.and_then(|r| r.liveness), row.and_then(|r| r.safety)],
+        coalition: [coalition("liveness"), coalition("safety")],
+    }
+}
+
 fn opt_usd(x: Option<f64>) -> String {
     x.map_or("—".into(), usd)
+}
+
+/// Two counts as `L / S`, `—` for a missing one and for the pair when both are.
+fn pair(liveness: Option<usize>, safety: Option<usize>) -> String {
+    let one = |n: Option<usize>| n.map_or("—".to_string(), |n| n.to_string());
+    if liveness.is_none() && safety.is_none() { "—".into() } else { format!("{} / {}", one(liveness), one(safety)) }
 }
 
 /// The assessment's sensitivity section(s).
@@ -256,7 +378,9 @@ pub(crate) fn sections(s: &Sensitivity, with_charts: bool) -> Result<Vec<Section
         "Each driver moved alone, the others at the spec's values; {} paths per setting with seed {} on the same paths at every setting (common random numbers), so differences between settings are the parameter's, not noise. Fewer paths than the tail-risk run: compare the rows, do not read the tail of one row on its own.",
         s.paths, s.seed
     ),
-    "Collateralization: a generated book keeps its health factors, so a higher liquidation threshold means less collateral per dollar of debt; a lower LTV shifts the book's health factors up (LTV/LT = 1/lowest health). Validator dispersion: the cost of censoring or halting the chain is stake × price, so it falls with the stake asset's price in the same crash that creates bad debt.".to_string()];
+    "Collateralization: a generated book keeps its health factors, so a higher liquidation threshold means less collateral per dollar of debt; a lower LTV shifts the book's health factors up (LTV/LT = 1/lowest health).".to_string(),
+    "Validator dispersion: the spec's validator set against sets reshaped in memory, more concentrated (the three or the two largest entities under one operator: a merger, a takeover, collusion) and more dispersed (the largest entity split into two or three independent parts of equal stake). Entities are operators where the data names them, else validators; aggregates such as `Other` are many unrelated stakers and are never merged or split. Nakamoto L / S: the fewest entities whose stake crosses the liveness / safety threshold, aggregates counted as one entity, as the data has them; to corrupt L / S: the same with aggregates left out, the parties a censor must win over.".to_string(),
+    "The cheapest consensus attack commits only the stake the threshold needs, and what that stake stands to lose (leak, slashing, or the stake itself) does not depend on how many parties hold it: dispersion moves how many independent parties must be corrupted, not the capital at stake, so its attack cost stays put. Stake price: the capital moves with the stake asset's price, which falls in the same crash that creates bad debt.".to_string()];
     let table = Table {
         caption: "Risk sensitivity (base rows marked *)".into(),
         headers: [
@@ -267,7 +391,8 @@ pub(crate) fn sections(s: &Sensitivity, with_charts: bool) -> Result<Vec<Section
             "VaR 99 %",
             "P(insolvency)",
             "attack cost",
-            "Nakamoto",
+            "Nakamoto L / S",
+            "to corrupt L / S",
         ]
         .iter()
         .map(|h| h.to_string())
@@ -284,7 +409,8 @@ pub(crate) fn sections(s: &Sensitivity, with_charts: bool) -> Result<Vec<Section
                     opt_usd(r.var99_usd),
                     r.prob_insolvency.map_or("—".into(), pct),
                     opt_usd(r.attack_cost_usd),
-                    r.nakamoto.map_or("—".into(), |n| n.to_string()),
+                    pair(r.nakamoto, r.nakamoto_safety),
+                    pair(r.coalition_liveness, r.coalition_safety),
                 ]
             })
             .collect(),

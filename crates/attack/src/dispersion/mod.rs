@@ -8,6 +8,7 @@
 mod failure;
 mod grouping;
 mod metrics;
+mod reshape;
 
 use std::collections::HashMap;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 pub use failure::{CorrelatedFailure, correlated_failure};
 pub use grouping::Grouping;
 pub use metrics::{ConcentrationRatios, Metrics, Nakamoto, tau_index};
+pub use reshape::{Reshape, ReshapeError, Reshaped, entity_dimension};
 
 /// How many of the largest entities a [`Dispersion`] lists.
 pub const LARGEST_LISTED: usize = 10;
