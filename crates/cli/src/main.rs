@@ -161,7 +161,8 @@ enum Command {
     /// With no --spec, guards the bundled example. Stops on Ctrl-C or SIGTERM.
     Serve(commands::serve::ServeArgs),
     /// Sweep spec fields over ranges (a grid, or one at a time with --tornado) on common
-    /// random numbers: a tidy table (CSV, JSON) and charts (lines, heatmap, tornado).
+    /// random numbers: a tidy table (CSV, JSON) and charts (lines, heatmap, tornado); or
+    /// each field's Sobol indices over its range with --sobol.
     ///
     /// With no SPEC, sweeps the bundled example.
     Sweep(commands::sweep::SweepArgs),

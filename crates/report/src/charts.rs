@@ -542,3 +542,87 @@ pub(crate) fn parameter_against_price(
     }
     Ok(svg)
 }
+
+/// One input of a Sobol chart: each index as `(estimate, interval low, interval high)`.
+pub(crate) struct IndexBar {
+    pub(crate) label: String,
+    pub(crate) first: (f64, f64, f64),
+    pub(crate) total: (f64, f64, f64),
+}
+
+/// Sobol indices as horizontal bars: per input, the total index above the first-order
+/// one, each with its interval as a whisker; the largest total on top, a guide at 0. The
+/// axis spans at least 0 to 1, the shares of variance the indices are.
+///
+/// # Errors
+/// [`ReportError::Chart`] if plotters fails to lay the chart out.
+pub(crate) fn sobol_indices(title: &str, bars: &[IndexBar]) -> Result<String, ReportError> {
+    let mut bars: Vec<&IndexBar> = bars.iter().collect();
+    bars.sort_by(|a, b| a.total.0.total_cmp(&b.total.0));
+    let (lo, hi) = span(bars.iter().flat_map(|b| [b.first.1, b.first.2, b.total.1, b.total.2, 0.0, 1.0]));
+    let pad = (hi - lo) * 0.03;
+    let n = bars.len().max(1);
+    let height = (100 + 56 * n as u32).max(240);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH + 200, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 17))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(320)
+            .build_cartesian_2d(lo - pad..hi + pad, -0.5..n as f64 - 0.5)
+            .map_err(chart_error)?;
+        // Labels sit at the integers, one per input; other key points stay blank.
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|y| {
+                let k = y.round();
+                if (y - k).abs() < 1e-6 && k >= 0.0 { bars.get(k as usize).map(|b| b.label.clone()) } else { None }
+                    .unwrap_or_default()
+            })
+            .x_desc("share of the variance")
+            .draw()
+            .map_err(chart_error)?;
+        let total_color = PALETTE[1];
+        for (name, color, offset, total) in
+            [("total index", total_color, 0.0, true), ("first-order index", BAR, -0.36, false)]
+        {
+            let pick = move |b: &IndexBar| if total { b.total } else { b.first };
+            let boxes = bars.iter().enumerate().map(move |(k, b)| {
+                let y0 = k as f64 + offset + 0.03;
+                Rectangle::new([(0.0, y0), (pick(b).0, y0 + 0.3)], color.filled())
+            });
+            chart
+                .draw_series(boxes)
+                .map_err(chart_error)?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+            let whiskers = bars.iter().enumerate().flat_map(move |(k, b)| {
+                let (_, low, high) = pick(b);
+                let y = k as f64 + offset + 0.18;
+                [
+                    PathElement::new([(low, y), (high, y)], BLACK.stroke_width(1)),
+                    PathElement::new([(low, y - 0.08), (low, y + 0.08)], BLACK.stroke_width(1)),
+                    PathElement::new([(high, y - 0.08), (high, y + 0.08)], BLACK.stroke_width(1)),
+                ]
+            });
+            chart.draw_series(whiskers).map_err(chart_error)?;
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new([(0.0, -0.5), (0.0, n as f64 - 0.5)], GUIDE.stroke_width(1))))
+            .map_err(chart_error)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GUIDE)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}

@@ -9,6 +9,7 @@ mod format;
 mod inventory;
 mod render;
 mod sensitivity;
+mod sobol;
 mod tail_risk;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub use assessment::*;
 pub use inventory::assess_spec;
 pub use sensitivity::{Sensitivity, SensitivityRow, risk_sensitivity};
+pub use sobol::{render_sobol, write_sobol};
 
 /// Errors making a report.
 #[derive(Debug, thiserror::Error)]

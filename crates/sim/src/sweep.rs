@@ -121,7 +121,7 @@ impl Axis {
 
 /// A number, a duration (`90s`, `1h`) or a percentage (`5%`), as a number and the text to
 /// write back; `None` when it is none of these.
-fn read_number(text: &str) -> Option<(f64, bool)> {
+pub(crate) fn read_number(text: &str) -> Option<(f64, bool)> {
     let t = text.trim().replace('_', "");
     if let Ok(x) = t.parse::<f64>() {
         return x.is_finite().then_some((x, false));
@@ -134,7 +134,7 @@ fn read_number(text: &str) -> Option<(f64, bool)> {
 
 /// The text written into the spec for a number: an integer when both ends were written
 /// as integers, a duration in seconds, or the shortest float with 12 significant digits.
-fn write_number(x: f64, duration: bool, integer: bool) -> String {
+pub(crate) fn write_number(x: f64, duration: bool, integer: bool) -> String {
     if duration {
         return format!("\"{}s\"", trim_float(x));
     }
@@ -143,6 +143,12 @@ fn write_number(x: f64, duration: bool, integer: bool) -> String {
     }
     let s = trim_float(x);
     if s.contains('.') || s.contains('e') { s } else { format!("{s}.0") }
+}
+
+/// Whether a value was written as a whole number (`5`, `1_000`), so the values made from
+/// it are written as integers too.
+pub(crate) fn written_as_integer(text: &str) -> bool {
+    !text.contains(['.', 'e', 'E', '%']) && text.trim().replace('_', "").parse::<f64>().is_ok()
 }
 
 fn trim_float(x: f64) -> String {
@@ -166,7 +172,7 @@ impl FromStr for Axis {
         let number = |t: &str| {
             read_number(t).ok_or_else(|| bad(&format!("`{t}` is not a number, a duration (90s, 1h) or a percentage")))
         };
-        let integer = |t: &str| !t.contains(['.', 'e', 'E', '%']) && t.trim().parse::<f64>().is_ok();
+        let integer = written_as_integer;
         let (values, duration) = if let Some((range, count)) = spec.split_once(':') {
             let (lo, hi) = range.split_once("..").ok_or_else(|| bad("a range is lo..hi:count"))?;
             let count: usize =

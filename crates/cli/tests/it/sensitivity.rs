@@ -184,3 +184,161 @@ fn assess_carries_the_sensitivity_section_and_the_recommendations() {
     assert!(o.status.success());
     assert!(!stdout(&o).contains("Risk sensitivity"));
 }
+
+/// Regression: the dispersion driver once moved only the stake price, so every row had
+/// the same Nakamoto coefficient. Now it reshapes the bundled example's validator set.
+#[test]
+fn the_dispersion_rows_of_the_bundled_example_move_the_nakamoto_coefficient() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = ["assess", "--format", "json", "--no-report", "--paths", "16", "--sensitivity-paths", "8"];
+    let o = bulwark(tmp.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rows = json["sensitivity"]["rows"].as_array().unwrap();
+    let dispersion: Vec<&serde_json::Value> = rows.iter().filter(|r| r["driver"] == "validator dispersion").collect();
+    let distinct: std::collections::BTreeSet<u64> =
+        dispersion.iter().map(|r| r["nakamoto"].as_u64().unwrap()).collect();
+    assert!(distinct.len() >= 2, "one Nakamoto coefficient in every dispersion row: {dispersion:?}");
+    let row = |setting: &str| {
+        let r = dispersion.iter().find(|r| r["setting"].as_str().unwrap().starts_with(setting));
+        let r = r.unwrap_or_else(|| panic!("no row {setting} in {dispersion:?}"));
+        let n = |k: &str| r[k].as_u64().unwrap();
+        (n("nakamoto"), n("nakamoto_safety"), n("coalition_liveness"), n("coalition_safety"))
+    };
+    // Shares from data/validators/ethereum_staking_entities_2023-04-19.csv, worked by hand.
+    // Liveness > 1/3: Lido 30.89 % + Other 22.60 % (aggregate counted) or + Coinbase 12.61 %
+    // (aggregate left out) = 2. Safety >= 2/3: Lido, Other, Coinbase = 66.10 %, + Kraken 6.66 %
+    // = 4; without Other, Lido to RocketPool (Minipool) reach 66.73 % = 8.
+    assert_eq!(row("spec's set"), (2, 4, 2, 8));
+    // Lido + Coinbase = 43.50 % > 1/3 alone; with Other 66.10 %, + Kraken = 3; without Other, 7.
+    assert_eq!(row("Lido + Coinbase under one operator"), (1, 3, 1, 7));
+    // Lido in two halves of 15.45 %: Other + one half = 38.05 % = 2, but the censor now needs
+    // both halves and Coinbase (43.50 %) = 3.
+    assert_eq!(row("Lido split in 2"), (2, 5, 3, 9));
+    assert_eq!(dispersion.iter().filter(|r| r["base"] == true).count(), 1);
+    // The cheapest consensus attack commits the stake the threshold needs, whoever holds it;
+    // the stake price moves it in proportion (the leak's loss is ETH lost times the price).
+    let cost = |r: &serde_json::Value| r["attack_cost_usd"].as_f64().unwrap();
+    assert!(dispersion.iter().all(|r| cost(r) == cost(dispersion[0])), "{dispersion:?}");
+    let price: Vec<f64> = rows.iter().filter(|r| r["driver"] == "stake price").map(cost).collect();
+    assert_eq!(price.len(), 3);
+    assert_eq!(price[0], cost(dispersion[0]));
+    assert!((price[1] / price[0] - 0.6).abs() < 1e-9 && (price[2] / price[0] - 0.3).abs() < 1e-9, "{price:?}");
+}
+
+/// The liquidation threshold of the collateral, and the liquidation bonus of a reserve
+/// no position holds as collateral: a field that cannot enter the simulation.
+const SOBOL_INPUTS: [&str; 4] = [
+    "--vary",
+    "markets[0].reserves.WETH.liquidation_threshold=0.72..0.88",
+    "--vary",
+    "markets[0].reserves.USDC.liquidation_bonus=0..0.1:5",
+];
+
+fn sobol_json(dir: &Path, spec: &str, seed: &str) -> (String, serde_json::Value) {
+    let mut args =
+        vec!["sweep", spec, "--sobol", "32", "--paths", "8", "--seed", seed, "--format", "json", "--no-files"];
+    args.extend(SOBOL_INPUTS);
+    let o = bulwark(dir, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let json = serde_json::from_str(&text).unwrap();
+    (text, json)
+}
+
+#[test]
+fn a_sobol_sweep_gives_each_input_its_indices_with_intervals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = small(tmp.path());
+    let (_, json) = sobol_json(tmp.path(), &spec, "7");
+    for key in ["market", "metric", "rows", "evaluations", "paths", "seed", "resamples", "output_mean", "output_sd"] {
+        assert!(!json[key].is_null(), "{key} missing: {json}");
+    }
+    assert_eq!(json["metric"], "bad_debt_mean");
+    assert_eq!((json["rows"].as_u64(), json["evaluations"].as_u64()), (Some(32), Some(32 * (2 + 2))));
+    assert_eq!((json["paths"].as_u64(), json["seed"].as_u64()), (Some(8), Some(7)));
+    let inputs = json["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 2);
+    assert_eq!(inputs[0]["path"], "markets[0].reserves.WETH.liquidation_threshold");
+    assert_eq!((inputs[0]["low"].as_f64(), inputs[0]["high"].as_f64()), (Some(0.72), Some(0.88)));
+    for input in inputs {
+        for index in ["first", "total"] {
+            let e = &input[index];
+            let (v, lo, hi) = (e["value"].as_f64().unwrap(), e["low"].as_f64().unwrap(), e["high"].as_f64().unwrap());
+            assert!(v.is_finite() && lo <= v && v <= hi, "{}: {index} {e}", input["path"]);
+        }
+    }
+}
+
+#[test]
+fn a_field_that_does_not_enter_the_simulation_gets_a_total_index_of_zero() {
+    // On common random numbers the metric is a fixed function of the inputs: moving the
+    // bonus of a reserve that backs no position changes no path, so its indices are 0
+    // exactly, and the threshold alone moves the metric, so its indices are 1 (Sobol'
+    // indices of a function of one input). With 32 rows, seeds 1 to 12 gave ST of the
+    // threshold 0.64 to 1.10, every interval covering 1.
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = small(tmp.path());
+    let (_, json) = sobol_json(tmp.path(), &spec, "7");
+    let inputs = json["inputs"].as_array().unwrap();
+    let (threshold, bonus) = (&inputs[0], &inputs[1]);
+    for index in ["first", "total"] {
+        for bound in ["value", "low", "high"] {
+            assert_eq!(bonus[index][bound].as_f64(), Some(0.0), "{bonus}");
+        }
+    }
+    let total = &threshold["total"];
+    assert!(total["value"].as_f64().unwrap() > 0.5, "{threshold}");
+    assert!(total["low"].as_f64().unwrap() <= 1.0 && 1.0 <= total["high"].as_f64().unwrap(), "{threshold}");
+}
+
+#[test]
+fn a_sobol_sweep_is_reproducible_from_its_seed_and_writes_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = small(tmp.path());
+    let (a, _) = sobol_json(tmp.path(), &spec, "11");
+    let (b, _) = sobol_json(tmp.path(), &spec, "11");
+    assert_eq!(a, b, "the same seed gives the same indices");
+    let (c, _) = sobol_json(tmp.path(), &spec, "12");
+    assert_ne!(a, c, "another seed draws another design");
+    let out = tmp.path().join("sobol");
+    let mut args = vec!["sweep", spec.as_str(), "--sobol", "32", "--paths", "8", "--seed", "11", "--out"];
+    args.push(out.to_str().unwrap());
+    args.extend(SOBOL_INPUTS);
+    let o = bulwark(tmp.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("S (first order)") && stdout(&o).contains("ST (total)"), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(out.join("sobol.json")).unwrap(), a, "the folder holds what stdout printed");
+    let csv = std::fs::read_to_string(out.join("sobol.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2, "{csv}");
+    assert!(csv.starts_with("path,low,high,first,first_low,first_high,total,total_low,total_high\n"), "{csv}");
+    let svg = std::fs::read_to_string(out.join("sobol.svg")).unwrap();
+    assert!(svg.contains("<rect") && svg.contains("markets[0].reserves.USDC.liquidation_bonus"), "bars and labels");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("Sobol indices"));
+    assert!(std::fs::read_to_string(out.join("sobol.md")).unwrap().contains("| input | range |"));
+}
+
+#[test]
+fn a_sobol_sweep_refuses_lists_too_many_inputs_and_the_tornado() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = small(tmp.path());
+    let list = ["sweep", &spec, "--sobol", "8", "--vary", "markets[0].reserves.WETH.ltv=0.7,0.75", "--no-files"];
+    let o = bulwark(tmp.path(), &list);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a list of values"), "{}", stderr(&o));
+    let mut many = vec!["sweep".to_string(), spec.clone(), "--sobol".into(), "8".into(), "--no-files".into()];
+    for k in 0..13 {
+        many.extend(["--vary".to_string(), format!("assets.WETH.field{k}=1..2")]);
+    }
+    let o = bulwark(tmp.path(), &many.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("13 inputs") && stderr(&o).contains("at most 12"), "{}", stderr(&o));
+    let tornado = ["sweep", &spec, "--sobol", "8", "--tornado", "--vary", "markets[0].reserves.WETH.ltv=0.7..0.75"];
+    let o = bulwark(tmp.path(), &tornado);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--tornado") && stderr(&o).contains("--sobol"), "{}", stderr(&o));
+    let metric = ["sweep", &spec, "--metric", "var99", "--vary", "markets[0].reserves.WETH.ltv=0.7..0.75:2"];
+    let o = bulwark(tmp.path(), &metric);
+    assert_eq!(o.status.code(), Some(2), "--metric belongs to --sobol");
+}

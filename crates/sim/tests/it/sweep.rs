@@ -204,12 +204,83 @@ fn sobol_indices_of_the_ishigami_function_match_the_analytic_values() {
 
 #[test]
 fn sobol_on_the_small_market_gives_finite_indices_with_intervals() {
-    use bulwark_sim::sobol::{Input, sobol_of_spec};
-    let inputs = vec![
-        Input { path: "markets[0].reserves.WETH.liquidation_threshold".into(), low: 0.72, high: 0.90, duration: false },
-        Input { path: "scenario.liquidators.capital".into(), low: 1.0e6, high: 2.0e7, duration: false },
-    ];
-    let (mean, _) = sobol_of_spec(&small(), &inputs, 24, &opts(24), &|_, _| {}).unwrap();
-    assert_eq!(mean.evaluations, 24 * 4);
-    assert!(mean.total.iter().all(|t| t.value.is_finite() && t.low <= t.high));
+    use bulwark_sim::sobol::{Input, SobolMetric, sobol_of_spec};
+    let inputs: Vec<Input> = [
+        "markets[0].reserves.WETH.liquidation_threshold=0.72..0.90",
+        "scenario.liquidators.capital=1_000_000..20_000_000",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    assert!(inputs[1].integer && !inputs[0].integer);
+    let a = sobol_of_spec(&small(), &inputs, 24, SobolMetric::BadDebtMean, &opts(24), &|_, _| {}).unwrap();
+    assert_eq!(a.evaluations, 24 * 4);
+    assert_eq!(a.market, "small market");
+    for i in &a.inputs {
+        for e in [i.first, i.total] {
+            assert!(e.value.is_finite() && e.low <= e.value && e.value <= e.high, "{}: {e:?}", i.input.path);
+        }
+    }
+    let b = sobol_of_spec(&small(), &inputs, 24, SobolMetric::BadDebtMean, &opts(24), &|_, _| {}).unwrap();
+    assert_eq!(a, b, "the same seed gives the same indices");
+}
+
+#[test]
+fn sobol_inputs_read_ranges_and_refuse_lists() {
+    use bulwark_sim::sobol::{Input, SobolError, check_design};
+    let i: Input = "oracles.WETH.latency=0s..1h:7".parse().unwrap();
+    assert!(i.duration && i.low == 0.0 && i.high == 3600.0, "{i:?}");
+    assert_eq!(i.at(0.5).1.to_string(), "oracles.WETH.latency=\"1800s\"");
+    let i: Input = "markets[0].reserves.WETH.ltv=5%..20%".parse().unwrap();
+    assert!((i.low - 0.05).abs() < 1e-12 && (i.high - 0.2).abs() < 1e-12 && !i.integer);
+    let i: Input = "markets[0].positions.count=100..200".parse().unwrap();
+    assert_eq!(i.at(0.333).1.to_string(), "markets[0].positions.count=133");
+    for (bad, says) in [
+        ("markets[0].reserves.WETH.ltv=0.7,0.8", "not a list"),
+        ("markets[0].reserves.WETH.ltv=0.8..0.7", "lo below hi"),
+        ("markets[0].reserves.WETH.ltv=0s..0.7", "durations"),
+        ("markets[0].reserves.WETH.ltv", "path=lo..hi"),
+    ] {
+        let err = bad.parse::<Input>().unwrap_err().to_string();
+        assert!(err.contains(says), "{bad}: {err}");
+    }
+    let many: Vec<Input> = (0..13).map(|k| format!("assets.A{k}.price=1..2").parse().unwrap()).collect();
+    assert!(matches!(check_design(&many, 8), Err(SobolError::TooManyInputs { count: 13, max: 12 })));
+    assert!(check_design(&many[..12], 8).is_ok());
+    assert!(matches!(check_design(&many[..2], 2), Err(SobolError::Rows { rows: 2, .. })));
+    assert!(matches!(check_design(&[], 8), Err(SobolError::NoInputs)));
+    let twice = vec![many[0].clone(), many[0].clone()];
+    assert!(matches!(check_design(&twice, 8), Err(SobolError::DuplicateInput { .. })));
+}
+
+#[test]
+fn sobol_in_batches_gives_the_indices_of_one_evaluation_of_every_point() {
+    // 64 rows × (3 + 2) = 320 evaluations: more than one batch of 256.
+    use bulwark_sim::sobol::{Input, RESAMPLES, SobolMetric, saltelli_design, sobol_indices, sobol_of_spec};
+    use bulwark_sim::sweep::Metrics;
+    let inputs: Vec<Input> = [
+        "markets[0].reserves.WETH.liquidation_threshold=0.72..0.90",
+        "oracles.WETH.latency=0s..30m",
+        "assets.WETH.volatility.daily=0.02..0.08",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    let (n, o) = (64, opts(4));
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let a = sobol_of_spec(&small(), &inputs, n, SobolMetric::Var99, &o, &|d, total| {
+        assert_eq!(total, 320 * 4);
+        done.fetch_max(d, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(done.into_inner(), 320 * 4, "the progress counts every path-run");
+    let protocols = saltelli_design(3, n, o.seed)
+        .iter()
+        .map(|u| small().protocol(&u.iter().zip(&inputs).map(|(x, i)| i.at(*x).1).collect::<Vec<_>>()).unwrap())
+        .collect::<Vec<_>>();
+    let (summaries, _) = evaluate(&protocols, &o, &|_, _| {}).unwrap();
+    let y: Vec<f64> = summaries.iter().map(|s| Metrics::of(s).var99_usd).collect();
+    let s = sobol_indices(&y, 3, n, RESAMPLES, o.seed);
+    assert_eq!(a.inputs.iter().map(|i| i.first).collect::<Vec<_>>(), s.first);
+    assert_eq!(a.inputs.iter().map(|i| i.total).collect::<Vec<_>>(), s.total);
 }
