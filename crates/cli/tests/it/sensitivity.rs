@@ -115,6 +115,14 @@ fn a_tornado_sweep_draws_a_tornado_and_a_bad_axis_exits_2() {
     let o = bulwark(tmp.path(), &["sweep", &spec, "--vary", "oracles.WBTC.latency=1s,2s", "--no-files"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("oracles.WBTC") && stderr(&o).contains("WETH"), "{}", stderr(&o));
+    // A point that makes an invalid spec is named with its reason, said once.
+    let o = bulwark(
+        tmp.path(),
+        &["sweep", &spec, "--vary", "markets[0].reserves.WETH.liquidation_threshold=0.85,0.99", "--no-files"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("=0.99") && err.matches("must not exceed 1").count() == 1, "{err}");
 }
 
 #[test]
