@@ -113,6 +113,9 @@ pub struct AssetManipulation {
     pub smallest_profitable_move: Option<RouteAt>,
     /// The smallest profitable move over every route, as if the oracle read each.
     pub smallest_profitable_move_if_read: Option<RouteAt>,
+    /// For a push feed, how far its answer can be from the market: the window its
+    /// deviation band, heartbeat and latency leave open.
+    pub push_window: Option<PushWindow>,
 }
 
 /// A route at one move.
@@ -196,10 +199,12 @@ pub fn oracle_assessment(p: &Protocol, opts: &OracleOptions) -> OracleAssessment
             cheapest_if_read: None,
             smallest_profitable_move: None,
             smallest_profitable_move_if_read: None,
+            push_window: None,
         };
         if let Some(OracleKind::Push { heartbeat_s, deviation, latency_s }) = oracle {
             let w = push_window(*heartbeat_s, *deviation, *latency_s, asset.volatility.daily, opts.lag_sigmas);
             vectors.push(push_vector(a, &w, &exposure, opts));
+            summary.push_window = Some(w);
         }
         for route in &routes {
             let (k_star, worst) = scan(route, &exposure, &ups, [&pfc_up, &pfc_down], opts);

@@ -66,6 +66,9 @@ pub struct SensitivityRow {
     pub coalition_liveness: Option<usize>,
     /// The same for the safety threshold.
     pub coalition_safety: Option<usize>,
+    /// For the oracle-latency rows of a push feed: how far its answer can lag the market
+    /// with a working deviation trigger, δ + z·σ·√latency (a fraction of the price).
+    pub oracle_lag_gap: Option<f64>,
 }
 
 /// One setting of a driver: the overrides it writes into the spec, or the validator set
@@ -303,15 +306,21 @@ pub fn risk_sensitivity(
                 }
                 None => None,
             };
-            let cost = priced.as_ref().and_then(|(kind, a)| {
-                let prefix = format!("oracle: {} ", d.asset);
-                a.vectors
+            // The oracle's own figures: the cheapest route it reads, and its push window.
+            let oracle = priced
+                .as_ref()
+                .filter(|(kind, _)| *kind == VectorKind::Oracle)
+                .and_then(|(_, a)| a.oracles.iter().find(|o| o.asset == d.asset));
+            let cost = match &priced {
+                Some((VectorKind::Oracle, _)) => oracle.and_then(|o| o.cheapest.as_ref()).map(|r| r.coc_usd),
+                Some((kind, a)) => a
+                    .vectors
                     .iter()
                     .filter(|v| v.kind == *kind && v.coc_usd > 0.0)
-                    .filter(|v| *kind != VectorKind::Oracle || v.vector.starts_with(&prefix))
                     .map(|v| v.coc_usd)
-                    .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))))
-            });
+                    .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c)))),
+                None => None,
+            };
             let counts = match (d.entities, priced.as_ref().and_then(|(_, a)| a.consensus.as_ref())) {
                 (Some(dimension), Some(c)) => entity_counts(c, dimension),
                 _ => EntityCounts::default(),
@@ -328,7 +337,7 @@ pub fn risk_sensitivity(
                 attack_cost_of: d.attack.map(|k| {
                     match k {
                         VectorKind::Consensus => "cheapest consensus attack (censorship or halt)",
-                        VectorKind::Oracle => "cheapest manipulation of the asset's oracle (routes it reads or not)",
+                        VectorKind::Oracle => "cheapest manipulation of a route the asset's oracle reads",
                         _ => "cheapest attack",
                     }
                     .to_string()
@@ -337,6 +346,7 @@ pub fn risk_sensitivity(
                 nakamoto_safety: counts.nakamoto[1],
                 coalition_liveness: counts.coalition[0],
                 coalition_safety: counts.coalition[1],
+                oracle_lag_gap: oracle.and_then(|o| o.push_window).map(|w| w.gap_with_trigger),
             });
         }
     }
@@ -379,6 +389,7 @@ pub(crate) fn sections(s: &Sensitivity, with_charts: bool) -> Result<Vec<Section
         s.paths, s.seed
     ),
     "Collateralization: a generated book keeps its health factors, so a higher liquidation threshold means less collateral per dollar of debt; a lower LTV shifts the book's health factors up (LTV/LT = 1/lowest health).".to_string(),
+    "Oracle latency: the stale-price losses are the bad-debt columns; the attack cost is the cheapest manipulation of a route the oracle reads (— where it reads none the spec prices, as a push feed aggregating off-chain markets); the lag gap is how far a push feed's answer can trail the market with a working deviation trigger, δ + z·σ·√latency with z = 3 unless the attack options say otherwise (REFERENCES.md §4.3): what a borrower can take against a stale price, for free.".to_string(),
     "Validator dispersion: the spec's validator set against sets reshaped in memory, more concentrated (the three or the two largest entities under one operator: a merger, a takeover, collusion) and more dispersed (the largest entity split into two or three independent parts of equal stake). Entities are operators where the data names them, else validators; aggregates such as `Other` are many unrelated stakers and are never merged or split. Nakamoto L / S: the fewest entities whose stake crosses the liveness / safety threshold, aggregates counted as one entity, as the data has them; to corrupt L / S: the same with aggregates left out, the parties a censor must win over.".to_string(),
     "The cheapest consensus attack commits only the stake the threshold needs, and what that stake stands to lose (leak, slashing, or the stake itself) does not depend on how many parties hold it: dispersion moves how many independent parties must be corrupted, not the capital at stake, so its attack cost stays put. Stake price: the capital moves with the stake asset's price, which falls in the same crash that creates bad debt.".to_string()];
     let table = Table {
@@ -391,6 +402,7 @@ pub(crate) fn sections(s: &Sensitivity, with_charts: bool) -> Result<Vec<Section
             "VaR 99 %",
             "P(insolvency)",
             "attack cost",
+            "lag gap",
             "Nakamoto L / S",
             "to corrupt L / S",
         ]
@@ -409,6 +421,7 @@ pub(crate) fn sections(s: &Sensitivity, with_charts: bool) -> Result<Vec<Section
                     opt_usd(r.var99_usd),
                     r.prob_insolvency.map_or("—".into(), pct),
                     opt_usd(r.attack_cost_usd),
+                    r.oracle_lag_gap.map_or("—".into(), pct),
                     pair(r.nakamoto, r.nakamoto_safety),
                     pair(r.coalition_liveness, r.coalition_safety),
                 ]

@@ -35,7 +35,7 @@ pub fn geometric_spot_factor(k: f64, n: f64, m: f64) -> f64 {
 }
 
 /// How far a push feed's answer can be from the market (derived, REFERENCES.md §4.3).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct PushWindow {
     /// Deviation band δ: moves inside it never trigger a round, for as long as they last.
     pub deviation: f64,

@@ -185,8 +185,20 @@ fn assess_carries_the_sensitivity_section_and_the_recommendations() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let rows = json["sensitivity"]["rows"].as_array().unwrap();
-    assert!(rows.iter().any(|r| r["driver"] == "oracle latency"));
     assert!(rows.iter().any(|r| r["driver"] == "collateralization"));
+    // The push feed's lag gap at each latency: δ + 3σ√(latency / 1 day) with the small
+    // market's δ = 0.5 % and σ = 5 % a day (REFERENCES.md §4.3), 12 s, 300 s and 3600 s.
+    let gaps: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["driver"] == "oracle latency")
+        .map(|r| r["oracle_lag_gap"].as_f64().unwrap())
+        .collect();
+    let expected: Vec<f64> =
+        [12.0_f64, 300.0, 3600.0].iter().map(|s| 0.005 + 3.0 * 0.05 * (s / 86_400.0).sqrt()).collect();
+    assert_eq!(gaps.len(), 3, "{gaps:?}");
+    for (g, e) in gaps.iter().zip(&expected) {
+        assert!((g - e).abs() < 1e-12, "lag gaps {gaps:?}, expected {expected:?}");
+    }
     assert!(out.join("sensitivity-tornado.svg").exists());
     let o = bulwark(tmp.path(), &["assess", &spec, "--paths", "16", "--no-sensitivity", "--no-report"]);
     assert!(o.status.success());
