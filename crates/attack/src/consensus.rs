@@ -173,7 +173,8 @@ pub fn consensus_summary(p: &Protocol) -> Option<ConsensusSummary> {
     })
 }
 
-fn is_aggregate(label: &str) -> bool {
+/// Whether a group's label is one of [`AGGREGATE_LABELS`].
+pub fn is_aggregate(label: &str) -> bool {
     AGGREGATE_LABELS.iter().any(|a| a.eq_ignore_ascii_case(label))
 }
 

@@ -14,6 +14,8 @@ mod tail_risk;
 
 use std::path::{Path, PathBuf};
 
+use crate::document::Section;
+
 pub use assessment::*;
 pub use inventory::assess_spec;
 pub use sensitivity::{Sensitivity, SensitivityRow, risk_sensitivity};
@@ -133,17 +135,7 @@ pub fn render_recommendations(
 /// [`ReportError::Write`] naming the file that could not be written.
 pub fn write_sweep(dir: &Path, r: &bulwark_sim::sweep::SweepResult) -> Result<Vec<PathBuf>, ReportError> {
     let section = sensitivity::sweep_section(r, true)?;
-    let mut files = vec![
-        ("sweep.csv".to_string(), r.to_csv()),
-        ("sweep.json".to_string(), serde_json::to_string_pretty(r)? + "\n"),
-    ];
-    let sections = [section];
-    files.push(("sweep.md".to_string(), render::markdown(&sections)));
-    files.push(("index.html".to_string(), render::html("Sweep", &sections)));
-    for c in &sections[0].charts {
-        files.push((format!("{}.svg", c.id), c.svg.clone()));
-    }
-    write_files(dir, files)
+    write_folder(dir, "sweep", "Sweep", Some(r.to_csv()), serde_json::to_string_pretty(r)? + "\n", &[section])
 }
 
 /// Renders backtests (`bulwark backtest`) as text, Markdown or JSON; `skipped` names the
@@ -176,15 +168,28 @@ pub fn write_backtest(
     skipped: &[&str],
 ) -> Result<Vec<PathBuf>, ReportError> {
     let sections = backtest::sections(results, skipped, true)?;
-    let mut files = vec![
-        ("backtest.json".to_string(), render_backtest(results, skipped, Format::Json)?),
-        ("backtest.md".to_string(), render::markdown(&sections)),
-        ("index.html".to_string(), render::html("Backtests", &sections)),
-    ];
-    for s in &sections {
-        for c in &s.charts {
-            files.push((format!("{}.svg", c.id), c.svg.clone()));
-        }
+    write_folder(dir, "backtest", "Backtests", None, render_backtest(results, skipped, Format::Json)?, &sections)
+}
+
+/// Writes a command's folder: `{stem}.csv` (when given), `{stem}.json`, `{stem}.md`,
+/// `index.html` titled `title`, and one SVG per chart of `sections`.
+fn write_folder(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    csv: Option<String>,
+    json: String,
+    sections: &[Section],
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut files = Vec::new();
+    if let Some(csv) = csv {
+        files.push((format!("{stem}.csv"), csv));
+    }
+    files.push((format!("{stem}.json"), json));
+    files.push((format!("{stem}.md"), render::markdown(sections)));
+    files.push(("index.html".to_string(), render::html(title, sections)));
+    for c in sections.iter().flat_map(|s| &s.charts) {
+        files.push((format!("{}.svg", c.id), c.svg.clone()));
     }
     write_files(dir, files)
 }

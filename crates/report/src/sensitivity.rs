@@ -3,7 +3,7 @@
 //! (`bulwark sweep`) and recommended parameters (`bulwark recommend`), laid out as
 //! sections with their charts.
 
-use bulwark_attack::consensus::{AGGREGATE_LABELS, ConsensusSummary};
+use bulwark_attack::consensus::{ConsensusSummary, is_aggregate};
 use bulwark_attack::dispersion::{Dimension, Reshape, entity_dimension, group};
 use bulwark_attack::{AttackOptions, VectorKind};
 use bulwark_sim::recommend::{Lever, Recommendations};
@@ -138,10 +138,6 @@ fn dispersion_settings(set: &ValidatorSet) -> Vec<Setting> {
         settings.push(Setting { label, overrides: Vec::new(), validators: Some(r.set), base: false });
     }
     settings
-}
-
-fn is_aggregate(label: &str) -> bool {
-    AGGREGATE_LABELS.iter().any(|a| a.eq_ignore_ascii_case(label))
 }
 
 /// The drivers of the table, chosen from the spec: its largest collateral reserve, that
@@ -283,29 +279,30 @@ pub fn risk_sensitivity(
     let base = spec.protocol(&[])?;
     let drivers = drivers(&base);
     let simulated = |d: &Driver| d.simulate && !base.markets.is_empty();
+    // Each setting's spec is built once: priced here, and kept for the simulation.
     let mut protocols = Vec::new();
-    for d in drivers.iter().filter(|d| simulated(d)) {
-        for s in &d.settings {
-            protocols.push(spec.protocol(&s.overrides)?);
+    let mut assessments = Vec::new();
+    for d in &drivers {
+        for setting in &d.settings {
+            let mut p = spec.protocol(&setting.overrides)?;
+            if let (Some(c), Some(set)) = (p.consensus.as_mut(), &setting.validators) {
+                c.validators = set.clone();
+            }
+            assessments.push(d.attack.map(|kind| (kind, bulwark_attack::assess(&p, attack))));
+            if simulated(d) {
+                protocols.push(p);
+            }
         }
     }
     let opts = SweepOptions { paths, seed, engine: EngineKind::Buckets, market: 0 };
     let (summaries, _) = if protocols.is_empty() { (Vec::new(), 0) } else { evaluate(&protocols, &opts, progress)? };
     let mut summaries = summaries.iter();
+    let mut assessments = assessments.into_iter();
     let mut rows = Vec::new();
     for d in &drivers {
         for setting in &d.settings {
             let s = if simulated(d) { summaries.next() } else { None };
-            let priced = match d.attack {
-                Some(kind) => {
-                    let mut p = spec.protocol(&setting.overrides)?;
-                    if let (Some(c), Some(set)) = (p.consensus.as_mut(), &setting.validators) {
-                        c.validators = set.clone();
-                    }
-                    Some((kind, bulwark_attack::assess(&p, attack)))
-                }
-                None => None,
-            };
+            let priced = assessments.next().flatten();
             // The oracle's own figures: the cheapest route it reads, and its push window.
             let oracle = priced
                 .as_ref()

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use bulwark_sim::sobol::{Estimate, Input, SobolAnalysis};
+use bulwark_sim::sweep::csv_cell;
 
 use crate::charts::{self, IndexBar};
 use crate::document::{Chart, Section, Table};
 use crate::format::{pct, usd};
-use crate::{Format, ReportError, render, write_files};
+use crate::{Format, ReportError, render, write_folder};
 
 /// Intervals wider than this get a note: more rows would narrow them.
 const WIDE_INTERVAL: f64 = 0.2;
@@ -36,17 +37,8 @@ pub fn render_sobol(a: &SobolAnalysis, format: Format) -> Result<String, ReportE
 /// [`ReportError::Write`] naming the file that could not be written; [`ReportError::Chart`]
 /// if the chart cannot be drawn.
 pub fn write_sobol(dir: &Path, a: &SobolAnalysis) -> Result<Vec<PathBuf>, ReportError> {
-    let sections = [section(a, true)?];
-    let mut files = vec![
-        ("sobol.csv".to_string(), to_csv(a)),
-        ("sobol.json".to_string(), serde_json::to_string_pretty(a)? + "\n"),
-        ("sobol.md".to_string(), render::markdown(&sections)),
-        ("index.html".to_string(), render::html("Sobol indices", &sections)),
-    ];
-    for c in &sections[0].charts {
-        files.push((format!("{}.svg", c.id), c.svg.clone()));
-    }
-    write_files(dir, files)
+    let json = serde_json::to_string_pretty(a)? + "\n";
+    write_folder(dir, "sobol", "Sobol indices", Some(to_csv(a)), json, &[section(a, true)?])
 }
 
 /// One row per input: its range, then each index with its interval.
@@ -54,8 +46,7 @@ fn to_csv(a: &SobolAnalysis) -> String {
     let mut out = String::from("path,low,high,first,first_low,first_high,total,total_low,total_high\n");
     for i in &a.inputs {
         let (f, t) = (i.first, i.total);
-        let path = &i.input.path;
-        let path = if path.contains([',', '"']) { format!("\"{}\"", path.replace('"', "\"\"")) } else { path.clone() };
+        let path = csv_cell(&i.input.path);
         out.push_str(&format!(
             "{path},{},{},{},{},{},{},{},{}\n",
             i.input.low, i.input.high, f.value, f.low, f.high, t.value, t.low, t.high

@@ -21,9 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::sweep::{
-    Metrics, SpecText, SweepError, SweepOptions, evaluate, read_number, write_number, written_as_integer,
-};
+use crate::sweep::{Metrics, Range, SpecText, SweepError, SweepOptions, evaluate, split_vary};
 use bulwark_spec::overrides::Override;
 
 /// The most inputs [`sobol_of_spec`] takes: each adds `n` evaluations, and past a dozen
@@ -150,9 +148,9 @@ pub struct Input {
 impl Input {
     /// The value at `u` in [0, 1] (`low` at 0, `high` at 1) and the override writing it.
     pub fn at(&self, u: f64) -> (f64, Override) {
-        let x = self.low + (self.high - self.low) * u;
-        let x = if self.integer { x.round() } else { x };
-        (x, Override::new(self.path.clone(), write_number(x, self.duration, self.integer)))
+        let range = Range { low: self.low, high: self.high, duration: self.duration, integer: self.integer };
+        let (x, text) = range.value(self.low + (self.high - self.low) * u);
+        (x, Override::new(self.path.clone(), text))
     }
 }
 
@@ -165,12 +163,11 @@ impl FromStr for Input {
     /// values is refused: it has no range to draw from.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = |problem: &str| SweepError::Axis { input: s.to_string(), problem: problem.to_string() };
-        let (path, spec) = s.split_once('=').ok_or_else(|| {
-            bad("expected path=lo..hi, e.g. markets[0].reserves.WETH.liquidation_threshold=0.72..0.88")
-        })?;
-        let path = path.trim();
-        // Validate the path's syntax now, with a placeholder value.
-        Override::from_str(&format!("{path}=0")).map_err(|e| bad(&e.to_string()))?;
+        let (path, spec) = split_vary(
+            s,
+            "expected path=lo..hi, e.g. markets[0].reserves.WETH.liquidation_threshold=0.72..0.88",
+            &bad,
+        )?;
         let range = match spec.split_once(':') {
             Some((range, count)) => {
                 count.trim().parse::<usize>().map_err(|_| bad("the count after `:` is a whole number, e.g. :9"))?;
@@ -178,26 +175,15 @@ impl FromStr for Input {
             }
             None => spec,
         };
-        let (lo, hi) = range.split_once("..").ok_or_else(|| {
-            bad("Sobol indices draw each input uniformly from a range: write path=lo..hi, not a list of values")
-        })?;
-        let number = |t: &str| {
-            read_number(t).ok_or_else(|| bad(&format!("`{t}` is not a number, a duration (90s, 1h) or a percentage")))
-        };
-        let ((low, dl), (high, dh)) = (number(lo)?, number(hi)?);
-        if dl != dh {
-            return Err(bad("both ends are durations or neither is"));
-        }
-        if low >= high {
+        let r = Range::parse(
+            range,
+            "Sobol indices draw each input uniformly from a range: write path=lo..hi, not a list of values",
+            &bad,
+        )?;
+        if r.low >= r.high {
             return Err(bad("the range is lo..hi with lo below hi"));
         }
-        Ok(Self {
-            path: path.to_string(),
-            low,
-            high,
-            duration: dl,
-            integer: written_as_integer(lo) && written_as_integer(hi),
-        })
+        Ok(Self { path: path.to_string(), low: r.low, high: r.high, duration: r.duration, integer: r.integer })
     }
 }
 
@@ -217,9 +203,6 @@ pub enum SobolMetric {
 }
 
 impl SobolMetric {
-    /// Every metric, in the order the command lists them.
-    pub const ALL: [Self; 4] = [Self::BadDebtMean, Self::Var99, Self::Cvar99, Self::ProbInsolvency];
-
     /// The figure at one point.
     pub fn of(self, m: &Metrics) -> f64 {
         match self {

@@ -156,6 +156,56 @@ fn trim_float(x: f64) -> String {
     format!("{rounded}")
 }
 
+/// The `path=` part of a `--vary` argument, its path's syntax checked, and the rest;
+/// `usage` says what was expected when there is no `=`.
+pub(crate) fn split_vary<'a>(
+    s: &'a str,
+    usage: &str,
+    bad: &impl Fn(&str) -> SweepError,
+) -> Result<(&'a str, &'a str), SweepError> {
+    let (path, spec) = s.split_once('=').ok_or_else(|| bad(usage))?;
+    let path = path.trim();
+    // Validate the path's syntax now, with a placeholder value.
+    Override::from_str(&format!("{path}=0")).map_err(|e| bad(&e.to_string()))?;
+    Ok((path, spec))
+}
+
+/// [`read_number`], or the error naming the text.
+fn number(t: &str, bad: &impl Fn(&str) -> SweepError) -> Result<(f64, bool), SweepError> {
+    read_number(t).ok_or_else(|| bad(&format!("`{t}` is not a number, a duration (90s, 1h) or a percentage")))
+}
+
+/// A range `lo..hi` of numbers, durations or percentages, as written on the command line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Range {
+    pub(crate) low: f64,
+    pub(crate) high: f64,
+    /// Whether the ends are durations (written back as seconds).
+    pub(crate) duration: bool,
+    /// Whether both ends were written as whole numbers: values made from them are rounded
+    /// and written as integers.
+    pub(crate) integer: bool,
+}
+
+impl Range {
+    /// Reads `lo..hi`; `no_range` is the problem to report when there is no `..`.
+    pub(crate) fn parse(text: &str, no_range: &str, bad: &impl Fn(&str) -> SweepError) -> Result<Self, SweepError> {
+        let (lo, hi) = text.split_once("..").ok_or_else(|| bad(no_range))?;
+        let ((low, dl), (high, dh)) = (number(lo, bad)?, number(hi, bad)?);
+        if dl != dh {
+            return Err(bad("both ends are durations or neither is"));
+        }
+        Ok(Self { low, high, duration: dl, integer: written_as_integer(lo) && written_as_integer(hi) })
+    }
+
+    /// A value `x` made from the range, rounded if its ends were integers, and its text as
+    /// written into the spec.
+    pub(crate) fn value(&self, x: f64) -> (f64, String) {
+        let x = if self.integer { x.round() } else { x };
+        (x, write_number(x, self.duration, self.integer))
+    }
+}
+
 impl FromStr for Axis {
     type Err = SweepError;
 
@@ -163,38 +213,30 @@ impl FromStr for Axis {
     /// Ends and values are numbers, durations (`0s..1h:7`) or percentages.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = |problem: &str| SweepError::Axis { input: s.to_string(), problem: problem.to_string() };
-        let (path, spec) = s.split_once('=').ok_or_else(|| {
-            bad("expected path=lo..hi:count or path=a,b,c, e.g. markets[0].reserves.WETH.ltv=0.70..0.80:5")
-        })?;
-        let path = path.trim();
-        // Validate the path's syntax now, with a placeholder value.
-        Override::from_str(&format!("{path}=0")).map_err(|e| bad(&e.to_string()))?;
-        let number = |t: &str| {
-            read_number(t).ok_or_else(|| bad(&format!("`{t}` is not a number, a duration (90s, 1h) or a percentage")))
-        };
-        let integer = written_as_integer;
+        let (path, spec) = split_vary(
+            s,
+            "expected path=lo..hi:count or path=a,b,c, e.g. markets[0].reserves.WETH.ltv=0.70..0.80:5",
+            &bad,
+        )?;
         let (values, duration) = if let Some((range, count)) = spec.split_once(':') {
-            let (lo, hi) = range.split_once("..").ok_or_else(|| bad("a range is lo..hi:count"))?;
+            let r = Range::parse(range, "a range is lo..hi:count", &bad)?;
             let count: usize =
                 count.trim().parse().map_err(|_| bad("the count after `:` is a whole number, e.g. :9"))?;
             if !(2..=1000).contains(&count) {
                 return Err(bad("the count is between 2 and 1000"));
             }
-            let ((a, da), (b, db)) = (number(lo)?, number(hi)?);
-            if da != db {
-                return Err(bad("both ends are durations or neither is"));
-            }
-            let ints = integer(lo) && integer(hi);
             let values = (0..count)
                 .map(|i| {
-                    let x = a + (b - a) * i as f64 / (count - 1) as f64;
-                    let x = if ints { x.round() } else { x };
-                    AxisValue { text: write_number(x, da, ints), number: x }
+                    let (number, text) = r.value(r.low + (r.high - r.low) * i as f64 / (count - 1) as f64);
+                    AxisValue { text, number }
                 })
                 .collect::<Vec<_>>();
-            (values, da)
+            (values, r.duration)
         } else {
-            let read = spec.split(',').map(|t| Ok((number(t)?, integer(t)))).collect::<Result<Vec<_>, SweepError>>()?;
+            let read = spec
+                .split(',')
+                .map(|t| Ok((number(t, &bad)?, written_as_integer(t))))
+                .collect::<Result<Vec<_>, SweepError>>()?;
             let duration = read.first().is_some_and(|((_, d), _)| *d);
             if read.iter().any(|((_, d), _)| *d != duration) {
                 return Err(bad("the values are all durations or none is"));
@@ -365,7 +407,8 @@ impl SweepResult {
     }
 }
 
-fn csv_cell(s: &str) -> String {
+/// A CSV field: quoted (RFC 4180, inner quotes doubled) when it holds a comma or a quote.
+pub fn csv_cell(s: &str) -> String {
     if s.contains([',', '"']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 

@@ -88,14 +88,8 @@ pub fn group(set: &ValidatorSet, dimension: Dimension) -> Option<Vec<(String, u1
     let mut labelled = false;
     let mut groups: HashMap<String, u128> = HashMap::new();
     for v in set.active() {
-        let key = match dimension.label(v) {
-            Some(label) => {
-                labelled = true;
-                label.to_string()
-            }
-            None => format!("unknown:{}", v.id),
-        };
-        let entry = groups.entry(key).or_insert(0);
+        labelled |= dimension.label(v).is_some();
+        let entry = groups.entry(group_key(v, dimension)).or_insert(0);
         *entry = entry.saturating_add(v.stake);
     }
     if !labelled {
@@ -104,6 +98,15 @@ pub fn group(set: &ValidatorSet, dimension: Dimension) -> Option<Vec<(String, u1
     let mut out: Vec<(String, u128)> = groups.into_iter().collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Some(out)
+}
+
+/// The name of the group a validator falls in along `dimension`: its label, or
+/// `unknown:<id>` for a validator without one (each on its own).
+pub(super) fn group_key(v: &Validator, dimension: Dimension) -> String {
+    match dimension.label(v) {
+        Some(label) => label.to_string(),
+        None => format!("unknown:{}", v.id),
+    }
 }
 
 /// The Nakamoto coefficient: the fewest groups, largest first, whose stake reaches the

@@ -6,14 +6,14 @@
 //!
 //! An entity is a group along [`entity_dimension`]: the operator where the data names
 //! operators, else the validator itself. Aggregates such as the Ethereum data's `Other`
-//! ([`AGGREGATE_LABELS`]) are many unrelated stakers, never one party: they are neither
+//! ([`AGGREGATE_LABELS`](crate::consensus::AGGREGATE_LABELS)) are many unrelated stakers, never one party: they are neither
 //! merged nor split, and stay in the total.
 
 use bulwark_spec::data::validators::{Validator, ValidatorSet};
 use serde::Serialize;
 
-use super::{Dimension, group};
-use crate::consensus::AGGREGATE_LABELS;
+use super::{Dimension, group, group_key};
+use crate::consensus::is_aggregate;
 
 /// A change to who holds a validator set's active stake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -149,7 +149,7 @@ impl Reshape {
                     return Err(ReshapeError::TooFewEntities { wanted: 1, found: 0 });
                 };
                 let name = largest.0.clone();
-                let members = || set.active().filter(|v| key(v, dimension) == name);
+                let members = || set.active().filter(|v| group_key(v, dimension) == name);
                 if members().all(|v| v.stake < parts as u128) {
                     return Err(ReshapeError::TooLittleStake { entity: name, stake: largest.1, parts });
                 }
@@ -166,24 +166,12 @@ impl Reshape {
     }
 }
 
-fn is_aggregate(label: &str) -> bool {
-    AGGREGATE_LABELS.iter().any(|a| a.eq_ignore_ascii_case(label))
-}
-
-/// The name of the group a validator falls in, as [`group`] writes it.
-fn key(v: &Validator, dimension: Dimension) -> String {
-    match dimension.label(v) {
-        Some(label) => label.to_string(),
-        None => format!("unknown:{}", v.id),
-    }
-}
-
 fn part_name(name: &str, i: usize, parts: usize) -> String {
     format!("{name} ({i}/{parts})")
 }
 
 fn merge(set: &ValidatorSet, dimension: Dimension, names: &[String], merged: &str) -> ValidatorSet {
-    let chosen = |v: &Validator| names.contains(&key(v, dimension));
+    let chosen = |v: &Validator| names.contains(&group_key(v, dimension));
     let mut out = set.clone();
     if dimension != Dimension::Validator {
         for v in out.validators.iter_mut().filter(|v| chosen(v)) {
@@ -218,7 +206,7 @@ fn split(set: &ValidatorSet, dimension: Dimension, name: &str, parts: usize) -> 
     // `parts` fits in u128 on every platform Rust supports (usize is at most 64 bits).
     let n = parts as u128;
     for v in &set.validators {
-        if !(v.active && key(v, dimension) == name) {
+        if !(v.active && group_key(v, dimension) == name) {
             out.validators.push(v.clone());
             continue;
         }
