@@ -65,9 +65,16 @@ pub struct Scratch {
     market: Vec<f64>,
     oracle: Vec<f64>,
     lagged: Vec<f64>,
+    /// Per asset, this step: `oracle` and `lagged` relative to the initial prices (a
+    /// pair's price ratio is the quotient of two of them).
+    oracle_rel: Vec<f64>,
+    lagged_rel: Vec<f64>,
     history: Vec<f64>,
     feeds: Vec<PushFeed>,
     gaps: Vec<PoolGap>,
+    /// Per asset, this step: √(reference price in the venue's quote asset), the scale a
+    /// sale's price takes (see [`PoolGap::sell`]).
+    root_reference: Vec<f64>,
     frontier: Vec<usize>,
     twaps: Vec<TwapWindow>,
     heaps: Vec<std::collections::BinaryHeap<Live>>,
@@ -118,6 +125,7 @@ impl Markets<'_> {
         let asset = &w.assets[c];
         let debt_price = s.market[d];
         let quote_price = asset.quote.map_or(1.0, |q| s.reference[q]);
+        let root_reference = s.root_reference[c];
         let cover_cap = self.capital_left / debt_price;
         let gas_usd = self.gas_usd * positions;
         // What the seized collateral would fetch at the pool's price before the sale moves it.
@@ -145,7 +153,7 @@ impl Markets<'_> {
                 return if want > cover_cap { Attempt::Capital } else { Attempt::Gas };
             }
             let mut gap = s.gaps[c];
-            let proceeds_quote = gap.sell(&asset.pool, s.reference[c] / quote_price, l.to_liquidator());
+            let proceeds_quote = gap.sell(&asset.pool, root_reference, l.to_liquidator());
             let profit = proceeds_quote * quote_price - repaid_usd - gas_usd;
             if profit > 0.0 {
                 s.gaps[c] = gap;
@@ -188,15 +196,9 @@ fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
         // A TWAP reads the venue's price as it stood before this step's move.
         let before = s.market[a];
         s.reference[a] *= returns[a].exp();
-        // `PoolGap::recover` and `PoolGap::price` with the step's decay computed once per
-        // path; a pool no sale has moved is at the reference (exp(0) = 1, 0 · decay = 0).
-        let gap = &mut s.gaps[a];
-        if gap.log_gap == 0.0 {
-            s.market[a] = s.reference[a];
-        } else {
-            gap.log_gap *= s.decay[a];
-            s.market[a] = gap.price(s.reference[a]);
-        }
+        // The step's decay is computed once per path.
+        s.gaps[a].recover(s.decay[a]);
+        s.market[a] = s.gaps[a].price(s.reference[a]);
         s.history[row * n + a] = match &asset.twap {
             Some(twap) => {
                 let window = &mut s.twaps[a];
@@ -222,6 +224,10 @@ fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
         };
         s.oracle[a] = at(delay);
         s.lagged[a] = at(delay + w.liquidators.latency_steps);
+        s.oracle_rel[a] = s.oracle[a] / asset.price0;
+        s.lagged_rel[a] = s.lagged[a] / asset.price0;
+        let quote_price = asset.quote.map_or(1.0, |q| s.reference[q]);
+        s.root_reference[a] = (s.reference[a] / quote_price).sqrt();
     }
     t_s
 }
@@ -243,9 +249,14 @@ fn reset(w: &World, s: &mut Scratch) {
     s.feeds.extend(p0.iter().map(|p| PushFeed::new(*p)));
     s.gaps.clear();
     s.gaps.resize(n, PoolGap::default());
-    // As `PoolGap::recover` computes it, so that the product is the same to the bit.
     s.decay.clear();
-    s.decay.extend(w.assets.iter().map(|a| (-w.step_s / a.pool.half_life_s).exp2()));
+    s.decay.extend(w.assets.iter().map(|a| a.pool.decay(w.step_s)));
+    s.root_reference.clear();
+    s.root_reference.resize(n, 0.0);
+    s.oracle_rel.clear();
+    s.oracle_rel.resize(n, 1.0);
+    s.lagged_rel.clear();
+    s.lagged_rel.resize(n, 1.0);
     s.delay.clear();
     s.delay.extend(w.assets.iter().map(|a| a.oracle.delay_steps(w.step_s)));
     s.frontier.clear();
@@ -297,12 +308,25 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
         let mut flows = Flows::default();
         for (pi, pair) in w.pairs.iter().enumerate() {
             let (c, d) = (pair.collateral, pair.debt);
-            let ratio_seen = (s.lagged[c] / p0[c]) / (s.lagged[d] / p0[d]);
-            let ratio_now = (s.oracle[c] / p0[c]) / (s.oracle[d] / p0[d]);
-            // Buckets whose health factor fell below 1 join the heap.
+            let ratio_seen = s.lagged_rel[c] / s.lagged_rel[d];
+            let ratio_now = s.oracle_rel[c] / s.oracle_rel[d];
+            // Buckets whose health factor fell below 1 join the heap, or, when the venue as
+            // it stands cannot pay their gas, are parked at once: popped, they would be
+            // parked for it, since the step's sales only lower the venue's price.
+            let mut bound = None;
             while let Some(b) = pair.buckets.get(s.frontier[pi]).filter(|b| b.hf0 * ratio_seen < 1.0) {
                 out.debt_at_risk_usd += b.debt * p0[d];
-                s.heaps[pi].push(Live { key: b.hf0, bucket: *b });
+                let live = Live { key: b.hf0, bucket: *b };
+                let hf_now = b.hf0 * ratio_now;
+                let terms = &w.assets[c].terms;
+                let bound = bound.get_or_insert_with(|| GasBound::now(&m, s, c, d));
+                if hf_now >= 1.0 || bound.pays(bound.repay_pp(b, terms.max_repay_share(hf_now))) {
+                    s.heaps[pi].push(live);
+                } else if hf_now > terms.full_below {
+                    s.parked[pi].park_above(live);
+                } else {
+                    s.parked[pi].park(live);
+                }
                 s.frontier[pi] += 1;
             }
             let (next_try, wait) = s.backoff[pi];
@@ -469,41 +493,19 @@ fn work_heap(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, ta
 fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, tally: &mut Tally, flows: &mut Flows) {
     let w = m.world;
     let (c, d) = (w.pairs[pi].collateral, w.pairs[pi].debt);
-    let asset = &w.assets[c];
-    let t = &asset.terms;
-    let lb = 1.0 + t.bonus;
-    // The rounding slack of `Markets::liquidate`'s gas test, made generous.
-    let gas_floor = m.gas_usd * (1.0 - 1e-6);
-    let coll_to_debt = s.oracle[c] / (s.oracle[d] * lb);
+    let t = &w.assets[c].terms;
     let mut parked = std::mem::take(&mut s.parked[pi]);
-    // The margin per debt token repaid (`u` above) at the venue's price with gap `gap`;
-    // every factor but the venue's price is fixed for the step.
-    let per_venue_usd = (lb - t.protocol_fee * t.bonus) * (1.0 - asset.pool.fee) * s.oracle[d];
-    let (reference, oracle_c, market_d) = (s.reference[c], s.oracle[c], s.market[d]);
-    let unit_at = |gap: PoolGap| per_venue_usd * (gap.price(reference) / oracle_c) - market_d;
-    // Buckets parked above the full-liquidation line: those now below it, or all of them
-    // once the largest could pay at the close factor, return to play.
-    let unit = unit_at(s.gaps[c]);
-    let heap = &mut s.heaps[pi];
-    parked.release_above(
-        ratios.now,
-        t.full_below,
-        |repay_pp| t.close_factor * repay_pp * unit > gas_floor,
-        |repay_pp| repay_pp * unit > gas_floor,
-        coll_to_debt,
-        |live| heap.push(live),
-    );
     // Unpaid attempts in a row: parked buckets are tried largest first, and when the largest
     // keep failing (the venue too thin for them this step), the smaller ones are left too.
     let mut unpaid = 0;
     while m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER && unpaid < GIVE_UP_AFTER {
         // The venue's price now, after this step's earlier sales: the smallest repayment
         // per position that could pay the gas.
-        let unit = unit_at(s.gaps[c]);
-        if unit <= 0.0 {
+        let bound = GasBound::now(m, s, c, d);
+        if bound.unit <= 0.0 {
             break;
         }
-        let Some(top) = parked.next_payable(gas_floor / unit, coll_to_debt) else { break };
+        let Some(top) = parked.next_payable(bound.least_repay(), bound.coll_to_debt) else { break };
         let live = top.live;
         let hf_now = live.key * ratios.now;
         if live.key * ratios.seen >= 1.0 || hf_now > t.full_below {
@@ -540,7 +542,64 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
         }
     }
     parked.release_held();
+    // Buckets parked above the full-liquidation line that could now pay, at the close
+    // factor or, once sunk below the line, in full, return to the heap, tried after this.
+    // Released after the parked buckets' sales, not before: the sales lower the venue's
+    // price, and a bucket released before them would often fail on gas again.
+    let bound = GasBound::now(m, s, c, d);
+    let heap = &mut s.heaps[pi];
+    parked.release_above(
+        ratios.now,
+        t.full_below,
+        |repay_pp| bound.pays(t.close_factor * repay_pp),
+        |repay_pp| bound.pays(repay_pp),
+        bound.coll_to_debt,
+        |live| heap.push(live),
+    );
     s.parked[pi] = parked;
+}
+
+/// An upper bound on what liquidating a position of a pair could earn before gas, with
+/// the venue where it stands now (see [`work_parked`]'s formula), against the gas.
+struct GasBound {
+    /// Margin before gas per debt token repaid (`u`).
+    unit: f64,
+    /// Debt tokens per collateral token a liquidation can repay (oracle prices, bonus).
+    coll_to_debt: f64,
+    /// The gas per position, less the rounding slack of [`Markets::liquidate`]'s gas test
+    /// made generous.
+    gas_floor: f64,
+}
+
+impl GasBound {
+    fn now(m: &Markets<'_>, s: &Scratch, c: usize, d: usize) -> Self {
+        let asset = &m.world.assets[c];
+        let t = &asset.terms;
+        let lb = 1.0 + t.bonus;
+        let venue_over_oracle = s.gaps[c].price(s.reference[c]) / s.oracle[c];
+        GasBound {
+            unit: (lb - t.protocol_fee * t.bonus) * (1.0 - asset.pool.fee) * s.oracle[d] * venue_over_oracle
+                - s.market[d],
+            coll_to_debt: s.oracle[c] / (s.oracle[d] * lb),
+            gas_floor: m.gas_usd * (1.0 - 1e-6),
+        }
+    }
+
+    /// Whether repaying `repay_pp` debt tokens per position could pay the gas.
+    fn pays(&self, repay_pp: f64) -> bool {
+        repay_pp * self.unit > self.gas_floor
+    }
+
+    /// The most a bucket may repay per position at `share` of its debt: its debt, or
+    /// what its collateral covers with the bonus.
+    fn repay_pp(&self, b: &Bucket, share: f64) -> f64 {
+        (share * b.debt).min(b.collateral * self.coll_to_debt) / b.positions
+    }
+
+    /// The smallest repayment per position that could pay the gas (`unit` > 0).
+    fn least_repay(&self) -> f64 {
+        self.gas_floor / self.unit
+    }
 }
 
 /// Liquidators stop working a pair for the step after this many unprofitable attempts in

@@ -13,48 +13,63 @@ pub struct PoolShape {
     pub half_life_s: f64,
 }
 
-/// A pool's gap from the reference price along one path: log(pool / reference).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// A pool's gap from the reference price along one path, kept as √(pool / reference):
+/// a constant-product sale then needs one division and no logarithm or square root,
+/// which matters because the engine prices thousands of sales per path.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PoolGap {
-    /// log(pool price / reference price), at most 0 after sales.
-    pub log_gap: f64,
+    /// √(pool price / reference price): 1 at the reference, below 1 after sales.
+    pub root: f64,
+}
+
+impl Default for PoolGap {
+    /// A pool at the reference price.
+    fn default() -> Self {
+        Self { root: 1.0 }
+    }
 }
 
 impl PoolShape {
     /// Infinite depth: sales move nothing.
     pub const INFINITE: PoolShape = PoolShape { liquidity: f64::INFINITY, fee: 0.0, half_life_s: 1.0 };
+
+    /// The factor the log-gap shrinks by in `dt_s` seconds of arbitrage: 2^(−dt / half-life).
+    pub fn decay(&self, dt_s: f64) -> f64 {
+        (-dt_s / self.half_life_s).exp2()
+    }
 }
 
 impl PoolGap {
-    /// Lets arbitrage close the gap for `dt_s` seconds.
-    pub fn recover(&mut self, shape: &PoolShape, dt_s: f64) {
-        // gap · 2^(−dt / half-life)
-        self.log_gap *= (-dt_s / shape.half_life_s).exp2();
+    /// Lets arbitrage close the gap for one interval whose [`PoolShape::decay`] is `decay`:
+    /// the log-gap shrinks by that factor.
+    pub fn recover(&mut self, decay: f64) {
+        if self.root != 1.0 {
+            self.root = self.root.powf(decay);
+        }
     }
 
-    /// Sells `base_in` into the pool at reference price `reference`; returns the quote
-    /// received and moves the gap.
+    /// Sells `base_in` into the pool; `root_reference` is √(reference price), in quote
+    /// tokens per base token. Returns the quote received and moves the gap.
     ///
     /// # Formula
     /// With x = L/√p and y = L·√p at pool price p: out = y · a / (x + a), a = base_in · (1 − f);
     /// the new price is (y − out) / (x + a) (REFERENCES.md §4.1, Uniswap v2 `getAmountOut`).
-    pub fn sell(&mut self, shape: &PoolShape, reference: f64, base_in: f64) -> f64 {
-        let p = self.price(reference);
+    /// Both simplify with k = L / (L + a·√p): out = p · a · k and √p' = √p · k.
+    pub fn sell(&mut self, shape: &PoolShape, root_reference: f64, base_in: f64) -> f64 {
+        let root_p = root_reference * self.root;
+        let p = root_p * root_p;
         if !shape.liquidity.is_finite() {
             return base_in * p * (1.0 - shape.fee);
         }
-        let sqrt_p = p.sqrt();
-        let (x, y) = (shape.liquidity / sqrt_p, shape.liquidity * sqrt_p);
         let a = base_in * (1.0 - shape.fee);
-        let out = y * a / (x + a);
-        let new_p = (y - out) / (x + a);
-        self.log_gap += (new_p / p).ln();
-        out
+        let k = shape.liquidity / (shape.liquidity + a * root_p);
+        self.root *= k;
+        p * a * k
     }
 
-    /// The pool's price.
+    /// The pool's price at reference price `reference`.
     pub fn price(&self, reference: f64) -> f64 {
-        reference * self.log_gap.exp()
+        reference * self.root * self.root
     }
 }
 
@@ -68,7 +83,7 @@ mod tests {
         // returns 10,000 · 100 / 200 = 5,000 and leaves the price at 5,000 / 200 = 25.
         let shape = PoolShape { liquidity: 1_000.0, fee: 0.0, half_life_s: 600.0 };
         let mut gap = PoolGap::default();
-        let out = gap.sell(&shape, 100.0, 100.0);
+        let out = gap.sell(&shape, 10.0, 100.0);
         assert!((out - 5_000.0).abs() < 1e-9);
         assert!((gap.price(100.0) - 25.0).abs() < 1e-9);
     }
@@ -76,8 +91,9 @@ mod tests {
     #[test]
     fn the_gap_halves_every_half_life() {
         let shape = PoolShape { liquidity: 1_000.0, fee: 0.0, half_life_s: 600.0 };
-        let mut gap = PoolGap { log_gap: -0.4 };
-        gap.recover(&shape, 600.0);
-        assert!((gap.log_gap + 0.2).abs() < 1e-12);
+        // √(pool / reference) = e^−0.2 is a log-gap of −0.4; one half-life leaves −0.2.
+        let mut gap = PoolGap { root: (-0.2_f64).exp() };
+        gap.recover(shape.decay(600.0));
+        assert!((2.0 * gap.root.ln() + 0.2).abs() < 1e-12);
     }
 }
