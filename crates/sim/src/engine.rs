@@ -494,14 +494,17 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     let w = m.world;
     let (c, d) = (w.pairs[pi].collateral, w.pairs[pi].debt);
     let t = &w.assets[c].terms;
+    if s.parked[pi].is_empty() {
+        return;
+    }
     let mut parked = std::mem::take(&mut s.parked[pi]);
+    // The venue's price now, and after each sale: the smallest repayment per position
+    // that could pay the gas.
+    let mut bound = GasBound::now(m, s, c, d);
     // Unpaid attempts in a row: parked buckets are tried largest first, and when the largest
     // keep failing (the venue too thin for them this step), the smaller ones are left too.
     let mut unpaid = 0;
     while m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER && unpaid < GIVE_UP_AFTER {
-        // The venue's price now, after this step's earlier sales: the smallest repayment
-        // per position that could pay the gas.
-        let bound = GasBound::now(m, s, c, d);
         if bound.unit <= 0.0 {
             break;
         }
@@ -524,6 +527,7 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
                 if let Some(b) = flows.book(w, s, pi, b, &l) {
                     s.retry.push(Live { key: key(w, pi, &b), bucket: b });
                 }
+                bound = GasBound::now(m, s, c, d);
             }
             Attempt::Pair => {
                 parked.hold(top);
@@ -546,7 +550,6 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     // factor or, once sunk below the line, in full, return to the heap, tried after this.
     // Released after the parked buckets' sales, not before: the sales lower the venue's
     // price, and a bucket released before them would often fail on gas again.
-    let bound = GasBound::now(m, s, c, d);
     let heap = &mut s.heaps[pi];
     parked.release_above(
         ratios.now,

@@ -19,13 +19,17 @@ pub struct PoolShape {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PoolGap {
     /// √(pool price / reference price): 1 at the reference, below 1 after sales.
-    pub root: f64,
+    root: f64,
+    /// ln `root` as of the last recovery: arbitrage shrinks the gap in the log.
+    log_root: f64,
+    /// Whether a sale moved `root` since the last recovery (`log_root` is then stale).
+    sold: bool,
 }
 
 impl Default for PoolGap {
     /// A pool at the reference price.
     fn default() -> Self {
-        Self { root: 1.0 }
+        Self { root: 1.0, log_root: 0.0, sold: false }
     }
 }
 
@@ -43,8 +47,17 @@ impl PoolGap {
     /// Lets arbitrage close the gap for one interval whose [`PoolShape::decay`] is `decay`:
     /// the log-gap shrinks by that factor.
     pub fn recover(&mut self, decay: f64) {
-        if self.root != 1.0 {
-            self.root = self.root.powf(decay);
+        if self.sold {
+            self.log_root = self.root.ln();
+            self.sold = false;
+        }
+        if self.log_root != 0.0 {
+            self.log_root *= decay;
+            self.root = self.log_root.exp();
+            if self.root == 1.0 {
+                // Back at the reference to the last bit: no more work until the next sale.
+                self.log_root = 0.0;
+            }
         }
     }
 
@@ -64,6 +77,7 @@ impl PoolGap {
         let a = base_in * (1.0 - shape.fee);
         let k = shape.liquidity / (shape.liquidity + a * root_p);
         self.root *= k;
+        self.sold = true;
         p * a * k
     }
 
@@ -92,7 +106,7 @@ mod tests {
     fn the_gap_halves_every_half_life() {
         let shape = PoolShape { liquidity: 1_000.0, fee: 0.0, half_life_s: 600.0 };
         // √(pool / reference) = e^−0.2 is a log-gap of −0.4; one half-life leaves −0.2.
-        let mut gap = PoolGap { root: (-0.2_f64).exp() };
+        let mut gap = PoolGap { root: (-0.2_f64).exp(), log_root: -0.2, sold: true };
         gap.recover(shape.decay(600.0));
         assert!((2.0 * gap.root.ln() + 0.2).abs() < 1e-12);
     }

@@ -35,6 +35,11 @@ impl ParkedBuckets {
         self.above_max = (0.0, 0.0);
     }
 
+    /// Whether no bucket is parked.
+    pub(super) fn is_empty(&self) -> bool {
+        self.by_debt.is_empty() && self.by_collateral.is_empty() && self.held.is_empty() && self.above.is_empty()
+    }
+
     pub(super) fn park(&mut self, live: Live) {
         self.by_debt.push(Parked::new(live));
     }
