@@ -313,19 +313,17 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
             // Buckets whose health factor fell below 1 join the heap, or, when the venue as
             // it stands cannot pay their gas, are parked at once: popped, they would be
             // parked for it, since the step's sales only lower the venue's price.
+            let terms = &w.assets[c].terms;
             let mut bound = None;
             while let Some(b) = pair.buckets.get(s.frontier[pi]).filter(|b| b.hf0 * ratio_seen < 1.0) {
                 out.debt_at_risk_usd += b.debt * p0[d];
                 let live = Live { key: b.hf0, bucket: *b };
                 let hf_now = b.hf0 * ratio_now;
-                let terms = &w.assets[c].terms;
                 let bound = bound.get_or_insert_with(|| GasBound::now(&m, s, c, d));
                 if hf_now >= 1.0 || bound.pays(bound.repay_pp(b, terms.max_repay_share(hf_now))) {
                     s.heaps[pi].push(live);
-                } else if hf_now > terms.full_below {
-                    s.parked[pi].park_above(live);
                 } else {
-                    s.parked[pi].park(live);
+                    s.parked[pi].park_for_gas(live, hf_now > terms.full_below);
                 }
                 s.frontier[pi] += 1;
             }
@@ -462,13 +460,8 @@ fn work_heap(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, ta
                 break;
             }
             Attempt::Gas => {
-                // Parked, not retried every step. Above the full-liquidation line it waits
-                // apart: it may pay twice as much once it sinks below that line.
-                if hf_now > w.assets[c].terms.full_below {
-                    s.parked[pi].park_above(top);
-                } else {
-                    s.parked[pi].park(top);
-                }
+                // Parked, not retried every step.
+                s.parked[pi].park_for_gas(top, hf_now > w.assets[c].terms.full_below);
             }
             Attempt::Slippage | Attempt::Capital => {
                 tally.failures += 1;

@@ -131,22 +131,13 @@ fn run_grid(
     let result = sweep(spec, &axes, mode, opts, &|done, _| progress.set_count(done))?;
     progress.finish();
     let summary = render_sweep(&result, output_format(global))?;
-    let out = folder(args, "bulwark-sweep");
-    let written = match &out {
-        Some(dir) => Some(write_sweep(dir, &result).with_context(|| format!("writing {}", dir.display()))?.len()),
-        None => None,
-    };
-    print(&summary)?;
-    progress.info(&format!(
+    let ran = format!(
         "{points} points × {} paths in {:.1} s; seed {} at every point",
         opts.paths,
         start.elapsed().as_secs_f64(),
         opts.seed
-    ));
-    if let (Some(dir), Some(files)) = (out, written) {
-        progress.info(&format!("sweep: {} ({files} files)", dir.display()));
-    }
-    Ok(ExitCode::SUCCESS)
+    );
+    deliver(args, progress, &summary, &ran, "sweep", |dir| write_sweep(dir, &result))
 }
 
 /// Sobol indices over the ranges.
@@ -166,28 +157,38 @@ fn run_sobol(
     let analysis = sobol_of_spec(spec, &inputs, rows, args.metric.into(), opts, &|done, _| progress.set_count(done))?;
     progress.finish();
     let summary = render_sobol(&analysis, output_format(global))?;
-    let out = folder(args, "bulwark-sobol");
-    let written = match &out {
-        Some(dir) => Some(write_sobol(dir, &analysis).with_context(|| format!("writing {}", dir.display()))?.len()),
-        None => None,
-    };
-    print(&summary)?;
-    progress.info(&format!(
+    let ran = format!(
         "{evaluations} simulations ({rows} rows × ({} inputs + 2)) × {} paths in {:.1} s; seed {} at every simulation",
         inputs.len(),
         opts.paths,
         start.elapsed().as_secs_f64(),
         opts.seed
-    ));
-    if let (Some(dir), Some(files)) = (out, written) {
-        progress.info(&format!("sobol: {} ({files} files)", dir.display()));
-    }
-    Ok(ExitCode::SUCCESS)
+    );
+    deliver(args, progress, &summary, &ran, "sobol", |dir| write_sobol(dir, &analysis))
 }
 
 /// The folder to write, `None` with --no-files.
-fn folder(args: &SweepArgs, default: &str) -> Option<PathBuf> {
-    (!args.no_files).then(|| args.out.clone().unwrap_or_else(|| Path::new(default).to_path_buf()))
+/// Writes the results folder (`--out`, else `bulwark-KIND`) unless `--no-files`, prints
+/// the summary, and says what ran and where its files went.
+fn deliver<E: std::error::Error + Send + Sync + 'static>(
+    args: &SweepArgs,
+    progress: &Progress,
+    summary: &str,
+    ran: &str,
+    kind: &str,
+    write: impl FnOnce(&Path) -> Result<Vec<PathBuf>, E>,
+) -> anyhow::Result<ExitCode> {
+    let out = (!args.no_files).then(|| args.out.clone().unwrap_or_else(|| PathBuf::from(format!("bulwark-{kind}"))));
+    let written = match &out {
+        Some(dir) => Some(write(dir).with_context(|| format!("writing {}", dir.display()))?.len()),
+        None => None,
+    };
+    print(summary)?;
+    progress.info(ran);
+    if let (Some(dir), Some(files)) = (out, written) {
+        progress.info(&format!("{kind}: {} ({files} files)", dir.display()));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print(summary: &str) -> anyhow::Result<()> {

@@ -40,12 +40,18 @@ impl ParkedBuckets {
         self.by_debt.is_empty() && self.by_collateral.is_empty() && self.held.is_empty() && self.above.is_empty()
     }
 
-    pub(super) fn park(&mut self, live: Live) {
+    /// Parks a bucket too small for the gas. Above the full-liquidation line it waits
+    /// apart: it may pay twice as much once it sinks below that line.
+    pub(super) fn park_for_gas(&mut self, live: Live, above_line: bool) {
+        if above_line { self.park_above(live) } else { self.park(live) }
+    }
+
+    fn park(&mut self, live: Live) {
         self.by_debt.push(Parked::new(live));
     }
 
     /// Parks a bucket above the full-liquidation line.
-    pub(super) fn park_above(&mut self, live: Live) {
+    fn park_above(&mut self, live: Live) {
         let b = &live.bucket;
         self.above_max = (self.above_max.0.max(b.debt / b.positions), self.above_max.1.max(b.collateral / b.positions));
         self.above.push(live);
