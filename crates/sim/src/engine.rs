@@ -490,10 +490,20 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     if s.parked[pi].is_empty() {
         return;
     }
-    let mut parked = std::mem::take(&mut s.parked[pi]);
     // The venue's price now, and after each sale: the smallest repayment per position
     // that could pay the gas.
     let mut bound = GasBound::now(m, s, c, d);
+    // Most steps nothing parked can pay yet: leave at once.
+    let tries = m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER && bound.unit > 0.0;
+    if s.parked[pi].idle(
+        tries.then(|| bound.least_repay()),
+        bound.coll_to_debt,
+        |key| key * ratios.now <= t.full_below,
+        |repay_pp| bound.pays(t.close_factor * repay_pp),
+    ) {
+        return;
+    }
+    let mut parked = std::mem::take(&mut s.parked[pi]);
     // Unpaid attempts in a row: parked buckets are tried largest first, and when the largest
     // keep failing (the venue too thin for them this step), the smaller ones are left too.
     let mut unpaid = 0;

@@ -460,7 +460,8 @@ pub fn sweep(
     let plan = layout(axes, mode);
     let overrides: Vec<Vec<Override>> =
         plan.iter().map(|p| p.iter().zip(axes).filter_map(|(i, a)| i.and_then(|i| a.at(i))).collect()).collect();
-    let protocols = overrides.iter().map(|o| spec.protocol(o)).collect::<Result<Vec<_>, _>>()?;
+    // Each point parses its spec and generates its book: independent, so in parallel.
+    let protocols = overrides.par_iter().map(|o| spec.protocol(o)).collect::<Result<Vec<_>, _>>()?;
     let (summaries, models) = evaluate(&protocols, opts, progress)?;
     let market =
         protocols.first().and_then(|p| p.markets.get(opts.market)).map_or_else(String::new, |m| m.name.clone());
@@ -512,7 +513,7 @@ pub fn evaluate(
         let (model, _) = path_model(first)?;
         let (liq, _) = liquidators(first)?;
         let worlds = group
-            .iter()
+            .par_iter()
             .map(|&i| {
                 let p = &protocols[i];
                 let market = p

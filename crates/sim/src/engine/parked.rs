@@ -40,6 +40,28 @@ impl ParkedBuckets {
         self.by_debt.is_empty() && self.by_collateral.is_empty() && self.held.is_empty() && self.above.is_empty()
     }
 
+    /// Whether a step's parked pass would leave every bucket where it is: no bucket's
+    /// bound passes `least_repay` at the top of the heaps below the line (`None`: no
+    /// liquidation is tried), and above the line none has `sunk` and the maxima cannot
+    /// `pay` at the close factor. The tests are those of [`Self::next_payable`]'s first
+    /// look and of [`Self::release_above`], so skipping the pass changes nothing.
+    pub(super) fn idle(
+        &self,
+        least_repay: Option<f64>,
+        coll_to_debt: f64,
+        sunk: impl Fn(f64) -> bool,
+        pays: impl Fn(f64) -> bool,
+    ) -> bool {
+        let below_idle = least_repay.is_none_or(|least| {
+            !self.by_debt.peek().is_some_and(|p| p.debt_pp > least)
+                && !self.by_collateral.peek().is_some_and(|p| p.coll_pp * coll_to_debt > least)
+        });
+        below_idle
+            && self.held.is_empty()
+            && !self.above.peek().is_some_and(|l| sunk(l.key))
+            && (self.above.is_empty() || !pays(self.above_max.0.min(self.above_max.1 * coll_to_debt)))
+    }
+
     /// Parks a bucket too small for the gas. Above the full-liquidation line it waits
     /// apart: it may pay twice as much once it sinks below that line.
     pub(super) fn park_for_gas(&mut self, live: Live, above_line: bool) {
