@@ -13,17 +13,32 @@ use super::Live;
 /// at the oracle by a factor common to the pair). A step pops only buckets whose bound
 /// could pay the gas; one whose other bound falls short moves to the other heap, where
 /// it stays below the line, so each step touches only the buckets it tries.
-#[derive(Default)]
 pub(super) struct ParkedBuckets {
     by_debt: BinaryHeap<Parked<ByDebt>>,
     by_collateral: BinaryHeap<Parked<ByCollateral>>,
     /// Tried this step and still parked; back in the heaps at the step's end.
     held: Vec<Parked<ByDebt>>,
     /// Parked above the full-liquidation line (where only the close factor may be repaid),
-    /// lowest health factor first, with the largest debt and collateral per position among
-    /// them.
-    above: BinaryHeap<Live>,
+    /// in no order, with the lowest health factor at the initial prices and the largest
+    /// debt and collateral per position among them: a step looks at them one by one only
+    /// when the lowest has sunk to the line or the largest could pay. They are few (tens
+    /// a pair), so a scan costs less than keeping them in two orders.
+    above: Vec<Parked<ByDebt>>,
+    above_min_key: f64,
     above_max: (f64, f64),
+}
+
+impl Default for ParkedBuckets {
+    fn default() -> Self {
+        ParkedBuckets {
+            by_debt: BinaryHeap::new(),
+            by_collateral: BinaryHeap::new(),
+            held: Vec::new(),
+            above: Vec::new(),
+            above_min_key: f64::INFINITY,
+            above_max: (0.0, 0.0),
+        }
+    }
 }
 
 impl ParkedBuckets {
@@ -32,6 +47,7 @@ impl ParkedBuckets {
         self.by_collateral.clear();
         self.held.clear();
         self.above.clear();
+        self.above_min_key = f64::INFINITY;
         self.above_max = (0.0, 0.0);
     }
 
@@ -58,8 +74,8 @@ impl ParkedBuckets {
         });
         below_idle
             && self.held.is_empty()
-            && !self.above.peek().is_some_and(|l| sunk(l.key))
-            && (self.above.is_empty() || !pays(self.above_max.0.min(self.above_max.1 * coll_to_debt)))
+            && (self.above.is_empty()
+                || !sunk(self.above_min_key) && !pays(self.above_max.0.min(self.above_max.1 * coll_to_debt)))
     }
 
     /// Parks a bucket too small for the gas. Above the full-liquidation line it waits
@@ -74,18 +90,19 @@ impl ParkedBuckets {
 
     /// Parks a bucket above the full-liquidation line.
     fn park_above(&mut self, live: Live) {
-        let b = &live.bucket;
-        self.above_max = (self.above_max.0.max(b.debt / b.positions), self.above_max.1.max(b.collateral / b.positions));
-        self.above.push(live);
+        let p = Parked::new(live);
+        self.above_min_key = self.above_min_key.min(live.key);
+        self.above_max = (self.above_max.0.max(p.debt_pp), self.above_max.1.max(p.coll_pp));
+        self.above.push(p);
     }
 
     /// Hands back (to `back`) the buckets parked above the full-liquidation line whose
     /// repayment per position, `min(debt, collateral · coll_to_debt)`, could pay: at the
     /// close factor (`pays`), or in full (`pays_in_full`) for those that have sunk to the
     /// line at the pair's price ratio `ratio_now`. Sunk buckets that still could not pay
-    /// are parked below the line, where the same bound brings them back. The maxima of
-    /// debt and collateral per position bound every bucket's from above, so the buckets
-    /// above the line are looked at one by one only when the maxima could pay.
+    /// are parked below the line, where the same bound brings them back. The lowest health
+    /// factor and the maxima of debt and collateral per position bound every bucket's, so
+    /// the buckets are looked at one by one only when one may have sunk or could pay.
     pub(super) fn release_above(
         &mut self,
         ratio_now: f64,
@@ -95,35 +112,30 @@ impl ParkedBuckets {
         coll_to_debt: f64,
         mut back: impl FnMut(Live),
     ) {
-        let repay_pp = |live: &Live| {
-            let b = &live.bucket;
-            (b.debt / b.positions).min(b.collateral / b.positions * coll_to_debt)
-        };
-        while self.above.peek().is_some_and(|l| l.key * ratio_now <= full_below) {
-            if let Some(live) = self.above.pop() {
-                if pays_in_full(repay_pp(&live)) { back(live) } else { self.park(live) }
+        let sunk = |key: f64| key * ratio_now <= full_below;
+        let may_pay = pays(self.above_max.0.min(self.above_max.1 * coll_to_debt));
+        if self.above.is_empty() || !sunk(self.above_min_key) && !may_pay {
+            return;
+        }
+        let mut above = std::mem::take(&mut self.above);
+        let (mut min_key, mut max) = (f64::INFINITY, (0.0_f64, 0.0_f64));
+        above.retain(|p| {
+            let repay_pp = p.debt_pp.min(p.coll_pp * coll_to_debt);
+            if sunk(p.live.key) {
+                if pays_in_full(repay_pp) { back(p.live) } else { self.park(p.live) }
+                false
+            } else if may_pay && pays(repay_pp) {
+                back(p.live);
+                false
+            } else {
+                min_key = min_key.min(p.live.key);
+                max = (max.0.max(p.debt_pp), max.1.max(p.coll_pp));
+                true
             }
-        }
-        if self.above.is_empty() {
-            self.above_max = (0.0, 0.0);
-        } else if pays(self.above_max.0.min(self.above_max.1 * coll_to_debt)) {
-            // Only those whose own bound could pay leave; the rest stay, re-heaped once.
-            let mut rest = std::mem::take(&mut self.above).into_vec();
-            let mut max = (0.0_f64, 0.0_f64);
-            rest.retain(|live| {
-                let b = &live.bucket;
-                let (debt_pp, coll_pp) = (b.debt / b.positions, b.collateral / b.positions);
-                if pays(debt_pp.min(coll_pp * coll_to_debt)) {
-                    back(*live);
-                    false
-                } else {
-                    max = (max.0.max(debt_pp), max.1.max(coll_pp));
-                    true
-                }
-            });
-            self.above = BinaryHeap::from(rest);
-            self.above_max = max;
-        }
+        });
+        self.above = above;
+        self.above_min_key = min_key;
+        self.above_max = max;
     }
 
     /// Keeps a bucket tried this step parked, out of this step's reach.
@@ -140,7 +152,7 @@ impl ParkedBuckets {
     pub(super) fn iter(&self) -> impl Iterator<Item = &Live> {
         let debt = self.by_debt.iter().map(|p| &p.live);
         let collateral = self.by_collateral.iter().map(|p| &p.live);
-        debt.chain(collateral).chain(self.held.iter().map(|p| &p.live)).chain(self.above.iter())
+        debt.chain(collateral).chain(self.held.iter().map(|p| &p.live)).chain(self.above.iter().map(|p| &p.live))
     }
 
     /// Pops a bucket whose repayment per position, `min(debt, collateral · coll_to_debt)`,
