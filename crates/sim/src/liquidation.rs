@@ -50,6 +50,10 @@ impl LiquidationTerms {
     /// base = debt · P_debt / P_coll; seized = base · (1 + bonus). If seized exceeds the
     /// collateral, seized = collateral and debt = collateral · P_coll / P_debt / (1 + bonus).
     /// fee = (seized − seized / (1 + bonus)) · protocol_fee: a share of the bonus only.
+    ///
+    /// The factors that do not depend on the repayment (collateral per debt token, the
+    /// fee's share of the seizure) are formed first, so that the divisions do not wait on
+    /// one another: the engine runs this thousands of times a path.
     pub fn liquidate(
         &self,
         collateral: f64,
@@ -59,16 +63,17 @@ impl LiquidationTerms {
         coll_price: f64,
         debt_price: f64,
     ) -> Liquidation {
-        let repay = (debt * self.max_repay_share(hf)).min(debt_to_cover).max(0.0);
         let lb = 1.0 + self.bonus;
-        let mut seized = repay * debt_price / coll_price * lb;
+        let coll_per_debt = debt_price / coll_price * lb;
+        let fee_share = (1.0 - 1.0 / lb) * self.protocol_fee;
+        let repay = (debt * self.max_repay_share(hf)).min(debt_to_cover).max(0.0);
+        let mut seized = repay * coll_per_debt;
         let mut debt_repaid = repay;
         if seized > collateral {
             seized = collateral;
-            debt_repaid = collateral * coll_price / debt_price / lb;
+            debt_repaid = collateral / coll_per_debt;
         }
-        let protocol_fee = (seized - seized / lb) * self.protocol_fee;
-        Liquidation { debt_repaid, collateral_seized: seized, protocol_fee }
+        Liquidation { debt_repaid, collateral_seized: seized, protocol_fee: seized * fee_share }
     }
 }
 
