@@ -526,15 +526,17 @@ pub fn evaluate(
         let dt_days = first.scenario.step_s / 86_400.0;
         let steps = worlds.first().map_or(1, |w| w.steps);
         let assets = first.assets.len();
-        const CHUNK: u64 = 16;
-        let chunks: Vec<u64> = (0..opts.paths.div_ceil(CHUNK)).collect();
+        // A chunk runs its paths through every world: about 256 path-runs, so that the
+        // last chunks, when one thread may wait on the other, are short.
+        let chunk_paths = (256 / worlds.len().max(1) as u64).clamp(1, 16);
+        let chunks: Vec<u64> = (0..opts.paths.div_ceil(chunk_paths)).collect();
         // outcomes[chunk][path in chunk][world]
         let parts: Vec<Vec<Vec<PathOutcome>>> = chunks
             .par_iter()
             .map_init(
                 || (Scratch::default(), vec![0.0; steps * assets]),
                 |(scratch, returns), &chunk| {
-                    let range = chunk * CHUNK..((chunk + 1) * CHUNK).min(opts.paths);
+                    let range = chunk * chunk_paths..((chunk + 1) * chunk_paths).min(opts.paths);
                     let n = range.end - range.start;
                     let out = range
                         .map(|path| {

@@ -19,11 +19,13 @@ pub(super) struct ParkedBuckets {
     /// Tried this step and still parked; back in the heaps at the step's end.
     held: Vec<Parked<ByDebt>>,
     /// Parked above the full-liquidation line (where only the close factor may be repaid),
-    /// in no order, with the lowest health factor at the initial prices and the largest
-    /// debt and collateral per position among them: a step looks at them one by one only
-    /// when the lowest has sunk to the line or the largest could pay. They are few (tens
-    /// a pair), so a scan costs less than keeping them in two orders.
+    /// in no order, their health factors at the initial prices apart in `above_keys` (same
+    /// order), with the lowest of them and the largest debt and collateral per position:
+    /// a step scans the keys only when the lowest has sunk to the line, and the buckets
+    /// only when the largest could pay. They are few (tens a pair), so a scan of the keys
+    /// costs less than keeping them in two orders.
     above: Vec<Parked<ByDebt>>,
+    above_keys: Vec<f64>,
     above_min_key: f64,
     above_max: (f64, f64),
 }
@@ -35,6 +37,7 @@ impl Default for ParkedBuckets {
             by_collateral: BinaryHeap::new(),
             held: Vec::new(),
             above: Vec::new(),
+            above_keys: Vec::new(),
             above_min_key: f64::INFINITY,
             above_max: (0.0, 0.0),
         }
@@ -47,6 +50,7 @@ impl ParkedBuckets {
         self.by_collateral.clear();
         self.held.clear();
         self.above.clear();
+        self.above_keys.clear();
         self.above_min_key = f64::INFINITY;
         self.above_max = (0.0, 0.0);
     }
@@ -94,6 +98,7 @@ impl ParkedBuckets {
         self.above_min_key = self.above_min_key.min(live.key);
         self.above_max = (self.above_max.0.max(p.debt_pp), self.above_max.1.max(p.coll_pp));
         self.above.push(p);
+        self.above_keys.push(live.key);
     }
 
     /// Hands back (to `back`) the buckets parked above the full-liquidation line whose
@@ -102,7 +107,8 @@ impl ParkedBuckets {
     /// line at the pair's price ratio `ratio_now`. Sunk buckets that still could not pay
     /// are parked below the line, where the same bound brings them back. The lowest health
     /// factor and the maxima of debt and collateral per position bound every bucket's, so
-    /// the buckets are looked at one by one only when one may have sunk or could pay.
+    /// the keys are scanned only when one has sunk, and the buckets only when the maxima
+    /// could pay.
     pub(super) fn release_above(
         &mut self,
         ratio_now: f64,
@@ -117,25 +123,39 @@ impl ParkedBuckets {
         if self.above.is_empty() || !sunk(self.above_min_key) && !may_pay {
             return;
         }
-        let mut above = std::mem::take(&mut self.above);
-        let (mut min_key, mut max) = (f64::INFINITY, (0.0_f64, 0.0_f64));
-        above.retain(|p| {
-            let repay_pp = p.debt_pp.min(p.coll_pp * coll_to_debt);
-            if sunk(p.live.key) {
-                if pays_in_full(repay_pp) { back(p.live) } else { self.park(p.live) }
-                false
-            } else if may_pay && pays(repay_pp) {
-                back(p.live);
-                false
-            } else {
-                min_key = min_key.min(p.live.key);
-                max = (max.0.max(p.debt_pp), max.1.max(p.coll_pp));
-                true
+        let repay_pp = |p: &Parked<ByDebt>| p.debt_pp.min(p.coll_pp * coll_to_debt);
+        if sunk(self.above_min_key) {
+            let (mut i, mut min_key) = (0, f64::INFINITY);
+            while let Some(&key) = self.above_keys.get(i) {
+                if sunk(key) {
+                    self.above_keys.swap_remove(i);
+                    let p = self.above.swap_remove(i);
+                    if pays_in_full(repay_pp(&p)) { back(p.live) } else { self.park(p.live) }
+                } else {
+                    min_key = min_key.min(key);
+                    i += 1;
+                }
             }
-        });
-        self.above = above;
-        self.above_min_key = min_key;
-        self.above_max = max;
+            self.above_min_key = min_key;
+        }
+        if may_pay {
+            // Only those whose own bound could pay leave; the maxima of the rest are kept.
+            let (mut i, mut max) = (0, (0.0_f64, 0.0_f64));
+            while let Some(p) = self.above.get(i) {
+                if pays(repay_pp(p)) {
+                    self.above_keys.swap_remove(i);
+                    back(self.above.swap_remove(i).live);
+                } else {
+                    max = (max.0.max(p.debt_pp), max.1.max(p.coll_pp));
+                    i += 1;
+                }
+            }
+            self.above_max = max;
+            self.above_min_key = self.above_keys.iter().fold(f64::INFINITY, |m, k| m.min(*k));
+        }
+        if self.above.is_empty() {
+            self.above_max = (0.0, 0.0);
+        }
     }
 
     /// Keeps a bucket tried this step parked, out of this step's reach.
