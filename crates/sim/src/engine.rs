@@ -14,7 +14,9 @@ use crate::venue::PoolGap;
 use crate::world::World;
 
 mod parked;
+mod reference;
 use parked::ParkedBuckets;
+pub use reference::ReferencePath;
 
 /// A collateral position this small (in tokens, relative to its start) counts as gone.
 const DUST: f64 = 1e-12;
@@ -88,6 +90,8 @@ pub struct Scratch {
     /// the oracle's delay in steps (computed once per path, not once per step).
     decay: Vec<f64>,
     delay: Vec<usize>,
+    /// The reference path of [`run_buckets`] and [`run_exact`], which fill it from returns.
+    path: ReferencePath,
 }
 
 /// The values inside one TWAP window: a ring of one value per step and their sum.
@@ -183,10 +187,10 @@ enum Attempt {
     Slippage,
 }
 
-/// Advances prices, venues and oracles by one step; `returns` holds the step's
-/// log-returns per asset. Fills `oracle` (the answers on chain now) and `lagged` (the
-/// answers the liquidators act on, older by their latency).
-fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
+/// Advances prices, venues and oracles by one step of `path`. Fills `oracle` (the answers
+/// on chain now) and `lagged` (the answers the liquidators act on, older by their latency).
+fn advance(w: &World, s: &mut Scratch, step: usize, path: &ReferencePath) -> f64 {
+    let (prices, roots) = (path.prices(step), path.roots(step));
     let n = w.assets.len();
     let t_s = (step + 1) as f64 * w.step_s;
     // A delay line of the latest round of each feed: row `step % rows` is this step.
@@ -195,7 +199,7 @@ fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
     for (a, asset) in w.assets.iter().enumerate() {
         // A TWAP reads the venue's price as it stood before this step's move.
         let before = s.market[a];
-        s.reference[a] *= returns[a].exp();
+        s.reference[a] = prices[a];
         // The step's decay is computed once per path.
         s.gaps[a].recover(s.decay[a]);
         s.market[a] = s.gaps[a].price(s.reference[a]);
@@ -226,8 +230,7 @@ fn advance(w: &World, s: &mut Scratch, step: usize, returns: &[f64]) -> f64 {
         s.lagged[a] = at(delay + w.liquidators.latency_steps);
         s.oracle_rel[a] = s.oracle[a] / asset.price0;
         s.lagged_rel[a] = s.lagged[a] / asset.price0;
-        let quote_price = asset.quote.map_or(1.0, |q| s.reference[q]);
-        s.root_reference[a] = (s.reference[a] / quote_price).sqrt();
+        s.root_reference[a] = roots[a];
     }
     t_s
 }
@@ -292,17 +295,26 @@ fn reset(w: &World, s: &mut Scratch) {
 /// first, until the step's capital is spent or [`GIVE_UP_AFTER`] attempts in a row do
 /// not pay. Cost per step is proportional to liquidatable buckets, not to the book.
 pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
+    let mut path = std::mem::take(&mut s.path);
+    path.fill(w, returns);
+    let out = run_buckets_on(w, s, &path, rec);
+    s.path = path;
+    out
+}
+
+/// [`run_buckets`] on a reference path already computed, as for every point of a sweep;
+/// `path` must [fit](ReferencePath::fits) the world.
+pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mut impl Recorder) -> PathOutcome {
     reset(w, s);
     let mut accounts = std::mem::take(&mut s.accounts);
     let mut at_risk = std::mem::take(&mut s.at_risk);
     at_risk.clear();
     at_risk.resize(accounts.len(), false);
-    let n = w.assets.len();
     let p0 = w.price0();
     let mut out = PathOutcome::default();
     let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
     for step in 0..w.steps {
-        m.t_s = advance(w, s, step, &returns[step * n..(step + 1) * n]);
+        m.t_s = advance(w, s, step, path);
         m.capital_left = w.liquidators.capital_per_step_usd;
         m.gas_usd = w.liquidators.gas_usd_at(step, &p0, &s.reference);
         let mut flows = Flows::default();
@@ -651,8 +663,17 @@ impl Ord for Live {
 /// liquidation takes the account's largest collateral and largest debt, as a liquidator
 /// after the biggest bonus would.
 pub fn run_exact(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
+    let mut path = std::mem::take(&mut s.path);
+    path.fill(w, returns);
+    let out = run_exact_on(w, s, &path, rec);
+    s.path = path;
+    out
+}
+
+/// [`run_exact`] on a reference path already computed; `path` must
+/// [fit](ReferencePath::fits) the world.
+pub fn run_exact_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mut impl Recorder) -> PathOutcome {
     reset(w, s);
-    let n = w.assets.len();
     let p0 = w.price0();
     let mut out = PathOutcome::default();
     let mut accounts = std::mem::take(&mut s.accounts);
@@ -661,7 +682,7 @@ pub fn run_exact(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Rec
     at_risk.resize(accounts.len(), false);
     let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
     for step in 0..w.steps {
-        m.t_s = advance(w, s, step, &returns[step * n..(step + 1) * n]);
+        m.t_s = advance(w, s, step, path);
         m.capital_left = w.liquidators.capital_per_step_usd;
         m.gas_usd = w.liquidators.gas_usd_at(step, &p0, &s.reference);
         let (mut liquidated, mut written_off) = (0.0, 0.0);

@@ -16,7 +16,7 @@ use bulwark_spec::{OverriddenSpecError, Protocol};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine::{NoRecord, PathOutcome, Scratch, run_buckets, run_exact};
+use crate::engine::{NoRecord, PathOutcome, ReferencePath, Scratch, run_buckets_on, run_exact_on};
 use crate::process::path_rng;
 use crate::run::{EngineKind, RunOutput, Summary, summarize};
 use crate::simulate::{SimError, liquidators, path_model};
@@ -534,8 +534,8 @@ pub fn evaluate(
         let parts: Vec<Vec<Vec<PathOutcome>>> = chunks
             .par_iter()
             .map_init(
-                || (Scratch::default(), vec![0.0; steps * assets]),
-                |(scratch, returns), &chunk| {
+                || (Scratch::default(), vec![0.0; steps * assets], ReferencePath::default()),
+                |(scratch, returns, reference), &chunk| {
                     let range = chunk * chunk_paths..((chunk + 1) * chunk_paths).min(opts.paths);
                     let n = range.end - range.start;
                     let out = range
@@ -545,11 +545,22 @@ pub fn evaluate(
                             if model.fill(&mut path_rng(opts.seed, path), dt_days, returns).is_err() {
                                 returns.fill(0.0);
                             }
+                            // The worlds share the path's reference prices (one model, so the
+                            // same initial prices); one whose venues quote other assets gets
+                            // its own.
+                            if let Some(first) = worlds.first() {
+                                reference.fill(first, returns);
+                            }
                             worlds
                                 .iter()
-                                .map(|w| match opts.engine {
-                                    EngineKind::Buckets => run_buckets(w, scratch, returns, &mut NoRecord),
-                                    EngineKind::Exact => run_exact(w, scratch, returns, &mut NoRecord),
+                                .map(|w| {
+                                    if !reference.fits(w) {
+                                        reference.fill(w, returns);
+                                    }
+                                    match opts.engine {
+                                        EngineKind::Buckets => run_buckets_on(w, scratch, reference, &mut NoRecord),
+                                        EngineKind::Exact => run_exact_on(w, scratch, reference, &mut NoRecord),
+                                    }
                                 })
                                 .collect::<Vec<PathOutcome>>()
                         })
