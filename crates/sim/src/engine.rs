@@ -329,10 +329,10 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
             let mut bound = None;
             while let Some(b) = pair.buckets.get(s.frontier[pi]).filter(|b| b.hf0 * ratio_seen < 1.0) {
                 out.debt_at_risk_usd += b.debt * p0[d];
-                let live = Live { key: b.hf0, bucket: *b };
+                let live = Live { key: b.hf0, bucket: Holding::from(b) };
                 let hf_now = b.hf0 * ratio_now;
                 let bound = bound.get_or_insert_with(|| GasBound::now(&m, s, c, d));
-                if hf_now >= 1.0 || bound.pays(bound.repay_pp(b, terms.max_repay_share(hf_now))) {
+                if hf_now >= 1.0 || bound.pays(bound.repay_pp(&live.bucket, terms.max_repay_share(hf_now))) {
                     s.heaps[pi].push(live);
                 } else {
                     s.parked[pi].park_for_gas(live, hf_now > terms.full_below);
@@ -391,7 +391,7 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
 
 /// A bucket's health factor at the initial prices: its key in the heap (its health
 /// factor now is this times the pair's price ratio).
-fn key(w: &World, pi: usize, b: &Bucket) -> f64 {
+fn key(w: &World, pi: usize, b: &Holding) -> f64 {
     let pair = &w.pairs[pi];
     let (c, d) = (pair.collateral, pair.debt);
     b.collateral * w.assets[c].price0 * w.assets[c].lt / (b.debt * w.assets[d].price0)
@@ -427,7 +427,7 @@ struct Flows {
 impl Flows {
     /// Books a liquidation of bucket `b` (already reduced by it) of pair `pi`; returns the
     /// bucket if it still has debt and collateral.
-    fn book(&mut self, w: &World, s: &Scratch, pi: usize, b: Bucket, l: &Liquidation) -> Option<Bucket> {
+    fn book(&mut self, w: &World, s: &Scratch, pi: usize, b: Holding, l: &Liquidation) -> Option<Holding> {
         let d = w.pairs[pi].debt;
         self.liquidated_usd += l.debt_repaid * s.market[d];
         self.liquidations += b.positions;
@@ -610,7 +610,7 @@ impl GasBound {
 
     /// The most a bucket may repay per position at `share` of its debt: its debt, or
     /// what its collateral covers with the bonus.
-    fn repay_pp(&self, b: &Bucket, share: f64) -> f64 {
+    fn repay_pp(&self, b: &Holding, share: f64) -> f64 {
         (share * b.debt).min(b.collateral * self.coll_to_debt) / b.positions
     }
 
@@ -635,7 +635,23 @@ pub const MAX_BACKOFF_STEPS: usize = 4;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Live {
     key: f64,
-    bucket: Bucket,
+    bucket: Holding,
+}
+
+/// What a bucket in play holds: its collateral and debt in tokens and its positions
+/// (its initial health factor, fixed in the book, is no longer its key once liquidated).
+/// Kept to 32 bytes with the key: the heaps move these on every push and pop.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Holding {
+    collateral: f64,
+    debt: f64,
+    positions: f64,
+}
+
+impl From<&Bucket> for Holding {
+    fn from(b: &Bucket) -> Self {
+        Holding { collateral: b.collateral, debt: b.debt, positions: b.positions }
+    }
 }
 
 impl PartialEq for Live {
