@@ -81,6 +81,9 @@ pub struct Scratch {
     twaps: Vec<TwapWindow>,
     heaps: Vec<std::collections::BinaryHeap<Live>>,
     retry: Vec<Live>,
+    /// Per pair, what each bucket in play holds, at its index in the pair's book: written
+    /// when it enters play, so the heaps and lists move only a key and an index.
+    holdings: Vec<Vec<Holding>>,
     /// Per pair, buckets too small for the gas when last tried (see [`ParkedBuckets`]).
     parked: Vec<ParkedBuckets>,
     at_risk: Vec<bool>,
@@ -277,6 +280,11 @@ fn reset(w: &World, s: &mut Scratch) {
         heap.clear();
     }
     s.retry.clear();
+    // Every entry is written when its bucket enters play, before it is read.
+    s.holdings.resize_with(w.pairs.len(), Vec::new);
+    for (held, pair) in s.holdings.iter_mut().zip(&w.pairs) {
+        held.resize(pair.buckets.len(), Holding::default());
+    }
     s.parked.resize_with(w.pairs.len(), ParkedBuckets::default);
     for parked in &mut s.parked {
         parked.clear();
@@ -329,13 +337,15 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
             let mut bound = None;
             while let Some(b) = pair.buckets.get(s.frontier[pi]).filter(|b| b.hf0 * ratio_seen < 1.0) {
                 out.debt_at_risk_usd += b.debt * p0[d];
-                let live = Live { key: b.hf0, bucket: Holding::from(b) };
+                let held = Holding::from(b);
+                let live = Live { key: b.hf0, slot: s.frontier[pi] as u32 };
+                s.holdings[pi][live.slot as usize] = held;
                 let hf_now = b.hf0 * ratio_now;
                 let bound = bound.get_or_insert_with(|| GasBound::now(&m, s, c, d));
-                if hf_now >= 1.0 || bound.pays(bound.repay_pp(&live.bucket, terms.max_repay_share(hf_now))) {
+                if hf_now >= 1.0 || bound.pays(bound.repay_pp(&held, terms.max_repay_share(hf_now))) {
                     s.heaps[pi].push(live);
                 } else {
-                    s.parked[pi].park_for_gas(live, hf_now > terms.full_below);
+                    s.parked[pi].park_for_gas(live, &held, hf_now > terms.full_below);
                 }
                 s.frontier[pi] += 1;
             }
@@ -374,7 +384,8 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
     for (pi, pair) in w.pairs.iter().enumerate() {
         let (c, d) = (pair.collateral, pair.debt);
         for l in s.heaps[pi].iter().chain(s.parked[pi].iter()) {
-            out.bad_debt_usd += (l.bucket.debt * s.market[d] - l.bucket.collateral * s.market[c]).max(0.0);
+            let b = &s.holdings[pi][l.slot as usize];
+            out.bad_debt_usd += (b.debt * s.market[d] - b.collateral * s.market[c]).max(0.0);
         }
         let ratio = (s.market[c] / p0[c]) / (s.market[d] / p0[d]);
         let lt = w.assets[c].lt;
@@ -454,15 +465,16 @@ fn work_heap(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, ta
             s.retry.push(top);
             continue;
         }
-        let mut b = top.bucket;
+        let mut b = s.holdings[pi][top.slot as usize];
         match m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
             Attempt::Done(l) => {
                 tally.failures = 0;
                 tally.succeeded = true;
                 b.collateral -= l.collateral_seized;
                 b.debt -= l.debt_repaid;
+                s.holdings[pi][top.slot as usize] = b;
                 if let Some(b) = flows.book(w, s, pi, b, &l) {
-                    s.retry.push(Live { key: key(w, pi, &b), bucket: b });
+                    s.retry.push(Live { key: key(w, pi, &b), slot: top.slot });
                 }
             }
             Attempt::Pair => {
@@ -473,7 +485,7 @@ fn work_heap(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, ta
             }
             Attempt::Gas => {
                 // Parked, not retried every step.
-                s.parked[pi].park_for_gas(top, hf_now > w.assets[c].terms.full_below);
+                s.parked[pi].park_for_gas(top, &b, hf_now > w.assets[c].terms.full_below);
             }
             Attempt::Slippage | Attempt::Capital => {
                 tally.failures += 1;
@@ -531,7 +543,7 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
             s.retry.push(live);
             continue;
         }
-        let mut b = live.bucket;
+        let mut b = s.holdings[pi][live.slot as usize];
         match m.liquidate(s, c, d, b.collateral, b.debt, b.positions, hf_now) {
             Attempt::Done(l) => {
                 tally.failures = 0;
@@ -539,8 +551,9 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
                 tally.succeeded = true;
                 b.collateral -= l.collateral_seized;
                 b.debt -= l.debt_repaid;
+                s.holdings[pi][live.slot as usize] = b;
                 if let Some(b) = flows.book(w, s, pi, b, &l) {
-                    s.retry.push(Live { key: key(w, pi, &b), bucket: b });
+                    s.retry.push(Live { key: key(w, pi, &b), slot: live.slot });
                 }
                 bound = GasBound::now(m, s, c, d);
             }
@@ -631,17 +644,18 @@ pub const GIVE_UP_AFTER: usize = 8;
 pub const MAX_BACKOFF_STEPS: usize = 4;
 
 /// A bucket in play: its health factor at the initial prices (the heap's key; its health
-/// factor now is this times the pair's price ratio) and its state.
+/// factor now is this times the pair's price ratio) and its index in the pair's book,
+/// where [`Scratch`] keeps its [`Holding`]. 16 bytes: the heaps move these on every push
+/// and pop, and a smaller entry is a shallower walk through memory.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Live {
     key: f64,
-    bucket: Holding,
+    slot: u32,
 }
 
 /// What a bucket in play holds: its collateral and debt in tokens and its positions
 /// (its initial health factor, fixed in the book, is no longer its key once liquidated).
-/// Kept to 32 bytes with the key: the heaps move these on every push and pop.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Holding {
     collateral: f64,
     debt: f64,

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::marker::PhantomData;
 
-use super::Live;
+use super::{Holding, Live};
 
 /// The buckets of a pair parked for gas, in two max-heaps by what bounds a liquidation's
 /// repayment per position: the debt (`by_debt`), or, once the collateral no longer
@@ -84,21 +84,21 @@ impl ParkedBuckets {
 
     /// Parks a bucket too small for the gas. Above the full-liquidation line it waits
     /// apart: it may pay twice as much once it sinks below that line.
-    pub(super) fn park_for_gas(&mut self, live: Live, above_line: bool) {
-        if above_line { self.park_above(live) } else { self.park(live) }
+    pub(super) fn park_for_gas(&mut self, live: Live, held: &Holding, above_line: bool) {
+        let p = Parked::new(live, held);
+        if above_line { self.park_above(p) } else { self.park(p) }
     }
 
-    fn park(&mut self, live: Live) {
-        self.by_debt.push(Parked::new(live));
+    fn park(&mut self, p: Parked<ByDebt>) {
+        self.by_debt.push(p);
     }
 
     /// Parks a bucket above the full-liquidation line.
-    fn park_above(&mut self, live: Live) {
-        let p = Parked::new(live);
-        self.above_min_key = self.above_min_key.min(live.key);
+    fn park_above(&mut self, p: Parked<ByDebt>) {
+        self.above_min_key = self.above_min_key.min(p.live.key);
         self.above_max = (self.above_max.0.max(p.debt_pp), self.above_max.1.max(p.coll_pp));
+        self.above_keys.push(p.live.key);
         self.above.push(p);
-        self.above_keys.push(live.key);
     }
 
     /// Hands back (to `back`) the buckets parked above the full-liquidation line whose
@@ -130,7 +130,7 @@ impl ParkedBuckets {
                 if sunk(key) {
                     self.above_keys.swap_remove(i);
                     let p = self.above.swap_remove(i);
-                    if pays_in_full(repay_pp(&p)) { back(p.live) } else { self.park(p.live) }
+                    if pays_in_full(repay_pp(&p)) { back(p.live) } else { self.park(p) }
                 } else {
                     min_key = min_key.min(key);
                     i += 1;
@@ -215,8 +215,7 @@ pub(super) struct Parked<K> {
 }
 
 impl Parked<ByDebt> {
-    fn new(live: Live) -> Self {
-        let b = &live.bucket;
+    fn new(live: Live, b: &Holding) -> Self {
         Parked { debt_pp: b.debt / b.positions, coll_pp: b.collateral / b.positions, live, order: PhantomData }
     }
 }
