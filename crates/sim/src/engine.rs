@@ -520,7 +520,7 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     // Most steps nothing parked can pay yet: leave at once.
     let tries = m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER && bound.unit > 0.0;
     if s.parked[pi].idle(
-        tries.then(|| bound.least_repay()),
+        tries.then_some(|repay_pp: f64| bound.exceeds_least(repay_pp)),
         bound.coll_to_debt,
         |key| key * ratios.now <= t.full_below,
         |repay_pp| bound.pays(t.close_factor * repay_pp),
@@ -630,6 +630,13 @@ impl GasBound {
     /// The smallest repayment per position that could pay the gas (`unit` > 0).
     fn least_repay(&self) -> f64 {
         self.gas_floor / self.unit
+    }
+
+    /// Whether `repay_pp > least_repay()` (`unit` > 0), the division taken only when a
+    /// product does not settle it: short of the floor by far more than rounding, it cannot
+    /// pass. Most parked buckets fall short most steps.
+    fn exceeds_least(&self, repay_pp: f64) -> bool {
+        repay_pp * self.unit >= self.gas_floor * (1.0 - 1e-9) && repay_pp > self.least_repay()
     }
 }
 

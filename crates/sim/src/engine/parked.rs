@@ -61,20 +61,21 @@ impl ParkedBuckets {
     }
 
     /// Whether a step's parked pass would leave every bucket where it is: no bucket's
-    /// bound passes `least_repay` at the top of the heaps below the line (`None`: no
-    /// liquidation is tried), and above the line none has `sunk` and the maxima cannot
-    /// `pay` at the close factor. The tests are those of [`Self::next_payable`]'s first
-    /// look and of [`Self::release_above`], so skipping the pass changes nothing.
+    /// bound `exceeds_least` (the least repayment that could pay the gas) at the top of the
+    /// heaps below the line (`None`: no liquidation is tried), and above the line none has
+    /// `sunk` and the maxima cannot `pay` at the close factor. The tests are those of
+    /// [`Self::next_payable`]'s first look and of [`Self::release_above`], so skipping the
+    /// pass changes nothing.
     pub(super) fn idle(
         &self,
-        least_repay: Option<f64>,
+        exceeds_least: Option<impl Fn(f64) -> bool>,
         coll_to_debt: f64,
         sunk: impl Fn(f64) -> bool,
         pays: impl Fn(f64) -> bool,
     ) -> bool {
-        let below_idle = least_repay.is_none_or(|least| {
-            !self.by_debt.peek().is_some_and(|p| p.debt_pp > least)
-                && !self.by_collateral.peek().is_some_and(|p| p.coll_pp * coll_to_debt > least)
+        let below_idle = exceeds_least.is_none_or(|exceeds| {
+            !self.by_debt.peek().is_some_and(|p| exceeds(p.debt_pp))
+                && !self.by_collateral.peek().is_some_and(|p| exceeds(p.coll_pp * coll_to_debt))
         });
         below_idle
             && self.held.is_empty()
