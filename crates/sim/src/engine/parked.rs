@@ -7,41 +7,23 @@ use std::marker::PhantomData;
 
 use super::{Holding, Live};
 
+mod above;
+use above::{AboveLine, Leaving};
+
 /// The buckets of a pair parked for gas, in two max-heaps by what bounds a liquidation's
 /// repayment per position: the debt (`by_debt`), or, once the collateral no longer
 /// covers the debt plus the bonus, the collateral (`by_collateral`, which converts to debt
 /// at the oracle by a factor common to the pair). A step pops only buckets whose bound
 /// could pay the gas; one whose other bound falls short moves to the other heap, where
 /// it stays below the line, so each step touches only the buckets it tries.
+#[derive(Default)]
 pub(super) struct ParkedBuckets {
     by_debt: BinaryHeap<Parked<ByDebt>>,
     by_collateral: BinaryHeap<Parked<ByCollateral>>,
     /// Tried this step and still parked; back in the heaps at the step's end.
     held: Vec<Parked<ByDebt>>,
-    /// Parked above the full-liquidation line (where only the close factor may be repaid),
-    /// in no order, their health factors at the initial prices apart in `above_keys` (same
-    /// order), with the lowest of them and the largest debt and collateral per position:
-    /// a step scans the keys only when the lowest has sunk to the line, and the buckets
-    /// only when the largest could pay. They are few (tens a pair), so a scan of the keys
-    /// costs less than keeping them in two orders.
-    above: Vec<Parked<ByDebt>>,
-    above_keys: Vec<f64>,
-    above_min_key: f64,
-    above_max: (f64, f64),
-}
-
-impl Default for ParkedBuckets {
-    fn default() -> Self {
-        ParkedBuckets {
-            by_debt: BinaryHeap::new(),
-            by_collateral: BinaryHeap::new(),
-            held: Vec::new(),
-            above: Vec::new(),
-            above_keys: Vec::new(),
-            above_min_key: f64::INFINITY,
-            above_max: (0.0, 0.0),
-        }
-    }
+    /// Parked above the full-liquidation line.
+    above: AboveLine,
 }
 
 impl ParkedBuckets {
@@ -50,9 +32,6 @@ impl ParkedBuckets {
         self.by_collateral.clear();
         self.held.clear();
         self.above.clear();
-        self.above_keys.clear();
-        self.above_min_key = f64::INFINITY;
-        self.above_max = (0.0, 0.0);
     }
 
     /// Whether no bucket is parked.
@@ -77,29 +56,18 @@ impl ParkedBuckets {
             !self.by_debt.peek().is_some_and(|p| exceeds(p.debt_pp))
                 && !self.by_collateral.peek().is_some_and(|p| exceeds(p.coll_pp * coll_to_debt))
         });
-        below_idle
-            && self.held.is_empty()
-            && (self.above.is_empty()
-                || !sunk(self.above_min_key) && !pays(self.above_max.0.min(self.above_max.1 * coll_to_debt)))
+        below_idle && self.held.is_empty() && !self.above.may_leave(&sunk, &pays, coll_to_debt)
     }
 
     /// Parks a bucket too small for the gas. Above the full-liquidation line it waits
     /// apart: it may pay twice as much once it sinks below that line.
     pub(super) fn park_for_gas(&mut self, live: Live, held: &Holding, above_line: bool) {
         let p = Parked::new(live, held);
-        if above_line { self.park_above(p) } else { self.park(p) }
+        if above_line { self.above.push(p) } else { self.park(p) }
     }
 
     fn park(&mut self, p: Parked<ByDebt>) {
         self.by_debt.push(p);
-    }
-
-    /// Parks a bucket above the full-liquidation line.
-    fn park_above(&mut self, p: Parked<ByDebt>) {
-        self.above_min_key = self.above_min_key.min(p.live.key);
-        self.above_max = (self.above_max.0.max(p.debt_pp), self.above_max.1.max(p.coll_pp));
-        self.above_keys.push(p.live.key);
-        self.above.push(p);
     }
 
     /// Hands back (to `back`) the buckets parked above the full-liquidation line whose
@@ -120,43 +88,15 @@ impl ParkedBuckets {
         mut back: impl FnMut(Live),
     ) {
         let sunk = |key: f64| key * ratio_now <= full_below;
-        let may_pay = pays(self.above_max.0.min(self.above_max.1 * coll_to_debt));
-        if self.above.is_empty() || !sunk(self.above_min_key) && !may_pay {
+        if !self.above.may_leave(&sunk, &pays, coll_to_debt) {
             return;
         }
         let repay_pp = |p: &Parked<ByDebt>| p.debt_pp.min(p.coll_pp * coll_to_debt);
-        if sunk(self.above_min_key) {
-            let (mut i, mut min_key) = (0, f64::INFINITY);
-            while let Some(&key) = self.above_keys.get(i) {
-                if sunk(key) {
-                    self.above_keys.swap_remove(i);
-                    let p = self.above.swap_remove(i);
-                    if pays_in_full(repay_pp(&p)) { back(p.live) } else { self.park(p) }
-                } else {
-                    min_key = min_key.min(key);
-                    i += 1;
-                }
-            }
-            self.above_min_key = min_key;
-        }
-        if may_pay {
-            // Only those whose own bound could pay leave; the maxima of the rest are kept.
-            let (mut i, mut max) = (0, (0.0_f64, 0.0_f64));
-            while let Some(p) = self.above.get(i) {
-                if pays(repay_pp(p)) {
-                    self.above_keys.swap_remove(i);
-                    back(self.above.swap_remove(i).live);
-                } else {
-                    max = (max.0.max(p.debt_pp), max.1.max(p.coll_pp));
-                    i += 1;
-                }
-            }
-            self.above_max = max;
-            self.above_min_key = self.above_keys.iter().fold(f64::INFINITY, |m, k| m.min(*k));
-        }
-        if self.above.is_empty() {
-            self.above_max = (0.0, 0.0);
-        }
+        let by_debt = &mut self.by_debt;
+        self.above.release(&sunk, &pays, coll_to_debt, |p, why| match why {
+            Leaving::Sunk if !pays_in_full(repay_pp(&p)) => by_debt.push(p),
+            Leaving::Sunk | Leaving::Payable => back(p.live),
+        });
     }
 
     /// Keeps a bucket tried this step parked, out of this step's reach.
