@@ -313,6 +313,7 @@ pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl R
 /// [`run_buckets`] on a reference path already computed, as for every point of a sweep;
 /// `path` must [fit](ReferencePath::fits) the world.
 pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mut impl Recorder) -> PathOutcome {
+    debug_assert!(path.fits(w), "a reference path filled for another world");
     reset(w, s);
     let mut accounts = std::mem::take(&mut s.accounts);
     let mut at_risk = std::mem::take(&mut s.at_risk);
@@ -710,6 +711,7 @@ pub fn run_exact(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Rec
 /// [`run_exact`] on a reference path already computed; `path` must
 /// [fit](ReferencePath::fits) the world.
 pub fn run_exact_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mut impl Recorder) -> PathOutcome {
+    debug_assert!(path.fits(w), "a reference path filled for another world");
     reset(w, s);
     let p0 = w.price0();
     let mut out = PathOutcome::default();

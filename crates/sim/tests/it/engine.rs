@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use bulwark_sim::book::IndexedPosition;
-use bulwark_sim::engine::{NoRecord, Scratch, run_buckets, run_exact};
+use bulwark_sim::engine::{NoRecord, ReferencePath, Scratch, run_buckets, run_buckets_on, run_exact};
 use bulwark_sim::world::{Liquidators, World};
 
 /// WETH (index 0) and USDC (index 1); WETH LT 0.8, bonus 5 %, 10 % protocol fee.
@@ -189,4 +189,52 @@ fn a_twap_oracle_averages_the_venue_price_over_its_window() {
         assert!((trace.0[7] - expected).abs() < 1e-6 * expected, "{mean}: {:?}", &trace.0[..14]);
         assert!((trace.0[13] - 500.0).abs() < 1e-6, "after a full window the TWAP is the new price");
     }
+}
+
+/// Records the reference prices at every step.
+struct ReferenceTrace(Vec<Vec<f64>>);
+
+impl bulwark_sim::engine::Recorder for ReferenceTrace {
+    fn step(&mut self, _t: f64, reference: &[f64], _m: &[f64], _o: &[f64], _l: f64, _b: f64) {
+        self.0.push(reference.to_vec());
+    }
+}
+
+#[test]
+fn a_shared_reference_path_gives_what_each_run_computes_for_itself() {
+    // Two worlds on the same prices, one with a shallow pool and one with a deep one, run
+    // as a sweep runs them (one path filled once) and each on its own returns.
+    let deep = SHALLOW_POOL.replace("[60.0, 60000.0]", "[6000.0, 6000000.0]");
+    let worlds: Vec<World> = [SHALLOW_POOL, deep.as_str()]
+        .iter()
+        .map(|venue| {
+            let p = protocol("", venue, "2h");
+            let positions = (0..50).map(|i| one_position(1.0, 600.0 + 5.0 * f64::from(i)).remove(0)).collect();
+            World::from_positions(&p, &p.markets[0], positions, free_liquidators(), true)
+        })
+        .collect();
+    let n = worlds[0].assets.len();
+    let mut returns = vec![0.0; worlds[0].steps * n];
+    for s in 0..60 {
+        returns[s * n] = 0.6f64.ln() / 60.0;
+        returns[s * n + 1] = 0.99f64.ln() / 60.0;
+    }
+    let shared = ReferencePath::new(&worlds[0], &returns);
+    let mut scratch = Scratch::default();
+    for w in &worlds {
+        assert!(shared.fits(w));
+        let (mut alone, mut along) = (ReferenceTrace(Vec::new()), ReferenceTrace(Vec::new()));
+        let a = run_buckets(w, &mut scratch, &returns, &mut alone);
+        let b = run_buckets_on(w, &mut scratch, &shared, &mut along);
+        assert!(a.liquidated_debt_usd > 0.0, "the fall liquidates: {a:?}");
+        assert_eq!(a, b);
+        assert_eq!(alone.0, along.0);
+        // The reference compounds the returns: WETH at 1,000 · 0.6 after the hour.
+        assert!((along.0[59][0] - 600.0).abs() < 1e-9, "{}", along.0[59][0]);
+    }
+    // A world whose initial prices differ reads a path of its own.
+    let p = protocol("", SHALLOW_POOL, "2h");
+    let mut moved = World::from_positions(&p, &p.markets[0], one_position(1.0, 600.0), free_liquidators(), true);
+    moved.assets[0].price0 = 2_000.0;
+    assert!(!shared.fits(&moved));
 }
