@@ -10,6 +10,10 @@ use super::{Holding, Live};
 mod above;
 use above::{AboveLine, Leaving};
 
+/// The longest the list of buckets tried in earlier steps grows before its smaller half
+/// goes to the heap.
+const TRIED_MAX: usize = 64;
+
 /// The buckets of a pair parked for gas, in two max-heaps by what bounds a liquidation's
 /// repayment per position: the debt (`by_debt`), or, once the collateral no longer
 /// covers the debt plus the bonus, the collateral (`by_collateral`, which converts to debt
@@ -20,8 +24,12 @@ use above::{AboveLine, Leaving};
 pub(super) struct ParkedBuckets {
     by_debt: BinaryHeap<Parked<ByDebt>>,
     by_collateral: BinaryHeap<Parked<ByCollateral>>,
-    /// Tried this step and still parked; back in the heaps at the step's end.
+    /// Tried this step and still parked; out of reach until the step's end.
     held: Vec<Parked<ByDebt>>,
+    /// Tried in an earlier step and still parked, by debt per position, largest last: with
+    /// `by_debt`, one order by debt. They are the largest parked and are tried again first,
+    /// often each step in a thin venue, so they wait here rather than go through the heap.
+    tried: Vec<Parked<ByDebt>>,
     /// Parked above the full-liquidation line.
     above: AboveLine,
 }
@@ -31,12 +39,17 @@ impl ParkedBuckets {
         self.by_debt.clear();
         self.by_collateral.clear();
         self.held.clear();
+        self.tried.clear();
         self.above.clear();
     }
 
     /// Whether no bucket is parked.
     pub(super) fn is_empty(&self) -> bool {
-        self.by_debt.is_empty() && self.by_collateral.is_empty() && self.held.is_empty() && self.above.is_empty()
+        self.by_debt.is_empty()
+            && self.by_collateral.is_empty()
+            && self.held.is_empty()
+            && self.tried.is_empty()
+            && self.above.is_empty()
     }
 
     /// Whether a step's parked pass would leave every bucket where it is: no bucket's
@@ -53,7 +66,7 @@ impl ParkedBuckets {
         pays: impl Fn(f64) -> bool,
     ) -> bool {
         let below_idle = exceeds_least.is_none_or(|exceeds| {
-            !self.by_debt.peek().is_some_and(|p| exceeds(p.debt_pp))
+            !self.largest_by_debt().is_some_and(|p| exceeds(p.debt_pp))
                 && !self.by_collateral.peek().is_some_and(|p| exceeds(p.coll_pp * coll_to_debt))
         });
         below_idle && self.held.is_empty() && !self.above.may_leave(&sunk, &pays, coll_to_debt)
@@ -104,24 +117,67 @@ impl ParkedBuckets {
         self.held.push(p);
     }
 
-    /// Returns the held buckets to the heaps, for the next step.
+    /// Returns the held buckets to the order by debt, for the next step.
     pub(super) fn release_held(&mut self) {
-        self.by_debt.extend(self.held.drain(..));
+        if self.held.is_empty() {
+            return;
+        }
+        self.held.sort_unstable_by(|a, b| a.debt_pp.total_cmp(&b.debt_pp));
+        // Merge two sorted lists, from the back, in place.
+        let (mut i, mut j) = (self.tried.len(), self.held.len());
+        self.tried.resize(i + j, self.held[0]);
+        for k in (0..self.tried.len()).rev() {
+            if j == 0 {
+                break;
+            }
+            if i > 0 && self.tried[i - 1].debt_pp > self.held[j - 1].debt_pp {
+                self.tried[k] = self.tried[i - 1];
+                i -= 1;
+            } else {
+                self.tried[k] = self.held[j - 1];
+                j -= 1;
+            }
+        }
+        self.held.clear();
+        // Buckets that stay in the list (the gas bound moved above them) would make each
+        // merge longer: past a few tens, the smaller ones go to the heap.
+        if self.tried.len() > TRIED_MAX {
+            let smaller = self.tried.len() - TRIED_MAX / 2;
+            self.by_debt.extend(self.tried.drain(..smaller));
+        }
+    }
+
+    /// The parked bucket of largest debt per position, of the heap and the tried list.
+    fn largest_by_debt(&self) -> Option<&Parked<ByDebt>> {
+        match (self.by_debt.peek(), self.tried.last()) {
+            (Some(h), Some(t)) => Some(if t.debt_pp > h.debt_pp { t } else { h }),
+            (h, t) => h.or(t),
+        }
+    }
+
+    /// Takes the bucket [`Self::largest_by_debt`] names.
+    fn pop_largest_by_debt(&mut self) -> Option<Parked<ByDebt>> {
+        let from_tried = match (self.by_debt.peek(), self.tried.last()) {
+            (Some(h), Some(t)) => t.debt_pp > h.debt_pp,
+            (h, _) => h.is_none(),
+        };
+        if from_tried { self.tried.pop() } else { self.by_debt.pop() }
     }
 
     /// Every parked bucket, in no order.
     pub(super) fn iter(&self) -> impl Iterator<Item = &Live> {
         let debt = self.by_debt.iter().map(|p| &p.live);
         let collateral = self.by_collateral.iter().map(|p| &p.live);
-        debt.chain(collateral).chain(self.held.iter().map(|p| &p.live)).chain(self.above.iter().map(|p| &p.live))
+        let waiting = self.held.iter().chain(&self.tried).map(|p| &p.live);
+        debt.chain(collateral).chain(waiting).chain(self.above.iter().map(|p| &p.live))
     }
 
     /// Pops a bucket whose repayment per position, `min(debt, collateral · coll_to_debt)`,
     /// exceeds `min_repay`; buckets found short on their other bound change heaps.
     pub(super) fn next_payable(&mut self, min_repay: f64, coll_to_debt: f64) -> Option<Parked<ByDebt>> {
         loop {
-            if self.by_debt.peek().is_some_and(|p| p.debt_pp > min_repay) {
-                let p = self.by_debt.pop()?;
+            if self.largest_by_debt().is_some_and(|p| p.debt_pp > min_repay) {
+                let p = self.pop_largest_by_debt()?;
                 if p.coll_pp * coll_to_debt > min_repay {
                     return Some(p);
                 }
