@@ -303,9 +303,19 @@ fn reset(w: &World, s: &mut Scratch) {
 /// first, until the step's capital is spent or [`GIVE_UP_AFTER`] attempts in a row do
 /// not pay. Cost per step is proportional to liquidatable buckets, not to the book.
 pub fn run_buckets(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
+    on_own_path(w, s, returns, |s, path| run_buckets_on(w, s, path, rec))
+}
+
+/// Fills the scratch's own reference path from `returns` and runs `engine` along it.
+fn on_own_path(
+    w: &World,
+    s: &mut Scratch,
+    returns: &[f64],
+    engine: impl FnOnce(&mut Scratch, &ReferencePath) -> PathOutcome,
+) -> PathOutcome {
     let mut path = std::mem::take(&mut s.path);
     path.fill(w, returns);
-    let out = run_buckets_on(w, s, &path, rec);
+    let out = engine(s, &path);
     s.path = path;
     out
 }
@@ -701,11 +711,7 @@ impl Ord for Live {
 /// liquidation takes the account's largest collateral and largest debt, as a liquidator
 /// after the biggest bonus would.
 pub fn run_exact(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Recorder) -> PathOutcome {
-    let mut path = std::mem::take(&mut s.path);
-    path.fill(w, returns);
-    let out = run_exact_on(w, s, &path, rec);
-    s.path = path;
-    out
+    on_own_path(w, s, returns, |s, path| run_exact_on(w, s, path, rec))
 }
 
 /// [`run_exact`] on a reference path already computed; `path` must

@@ -122,23 +122,11 @@ impl ParkedBuckets {
         if self.held.is_empty() {
             return;
         }
+        // Two sorted runs (the list, then the held buckets once sorted): a stable sort
+        // merges them, in place for lists this short.
         self.held.sort_unstable_by(|a, b| a.debt_pp.total_cmp(&b.debt_pp));
-        // Merge two sorted lists, from the back, in place.
-        let (mut i, mut j) = (self.tried.len(), self.held.len());
-        self.tried.resize(i + j, self.held[0]);
-        for k in (0..self.tried.len()).rev() {
-            if j == 0 {
-                break;
-            }
-            if i > 0 && self.tried[i - 1].debt_pp > self.held[j - 1].debt_pp {
-                self.tried[k] = self.tried[i - 1];
-                i -= 1;
-            } else {
-                self.tried[k] = self.held[j - 1];
-                j -= 1;
-            }
-        }
-        self.held.clear();
+        self.tried.append(&mut self.held);
+        self.tried.sort_by(|a, b| a.debt_pp.total_cmp(&b.debt_pp));
         // Buckets that stay in the list (the gas bound moved above them) would make each
         // merge longer: past a few tens, the smaller ones go to the heap.
         if self.tried.len() > TRIED_MAX {
@@ -147,21 +135,23 @@ impl ParkedBuckets {
         }
     }
 
+    /// Whether the tried list's last bucket, not the heap's top, is the parked bucket of
+    /// largest debt per position.
+    fn tried_leads(&self) -> bool {
+        match (self.by_debt.peek(), self.tried.last()) {
+            (Some(h), Some(t)) => t.debt_pp > h.debt_pp,
+            (h, t) => h.is_none() && t.is_some(),
+        }
+    }
+
     /// The parked bucket of largest debt per position, of the heap and the tried list.
     fn largest_by_debt(&self) -> Option<&Parked<ByDebt>> {
-        match (self.by_debt.peek(), self.tried.last()) {
-            (Some(h), Some(t)) => Some(if t.debt_pp > h.debt_pp { t } else { h }),
-            (h, t) => h.or(t),
-        }
+        if self.tried_leads() { self.tried.last() } else { self.by_debt.peek() }
     }
 
     /// Takes the bucket [`Self::largest_by_debt`] names.
     fn pop_largest_by_debt(&mut self) -> Option<Parked<ByDebt>> {
-        let from_tried = match (self.by_debt.peek(), self.tried.last()) {
-            (Some(h), Some(t)) => t.debt_pp > h.debt_pp,
-            (h, _) => h.is_none(),
-        };
-        if from_tried { self.tried.pop() } else { self.by_debt.pop() }
+        if self.tried_leads() { self.tried.pop() } else { self.by_debt.pop() }
     }
 
     /// Every parked bucket, in no order.
