@@ -13,8 +13,10 @@ use crate::oracle::PushFeed;
 use crate::venue::PoolGap;
 use crate::world::World;
 
+mod in_play;
 mod parked;
 mod reference;
+use in_play::InPlay;
 use parked::ParkedBuckets;
 pub use reference::ReferencePath;
 
@@ -79,7 +81,7 @@ pub struct Scratch {
     root_reference: Vec<f64>,
     frontier: Vec<usize>,
     twaps: Vec<TwapWindow>,
-    heaps: Vec<std::collections::BinaryHeap<Live>>,
+    in_play: Vec<InPlay>,
     retry: Vec<Live>,
     /// Per pair, what each bucket in play holds, at its index in the pair's book: written
     /// when it enters play, so the heaps and lists move only a key and an index.
@@ -118,6 +120,7 @@ impl Markets<'_> {
     /// and the step's capital allow, else half, else a quarter, whichever first pays after
     /// slippage and gas. Sells the liquidator's collateral into the venue.
     #[allow(clippy::too_many_arguments)] // the state of one liquidation, passed flat to stay allocation-free
+    #[inline(always)]
     fn liquidate(
         &mut self,
         s: &mut Scratch,
@@ -275,9 +278,9 @@ fn reset(w: &World, s: &mut Scratch) {
         window.values.resize(steps, value);
         window.sum = value * steps as f64;
     }
-    s.heaps.resize_with(w.pairs.len(), Default::default);
-    for heap in &mut s.heaps {
-        heap.clear();
+    s.in_play.resize_with(w.pairs.len(), InPlay::default);
+    for in_play in &mut s.in_play {
+        in_play.clear();
     }
     s.retry.clear();
     // Every entry is written when its bucket enters play, before it is read.
@@ -354,7 +357,7 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
                 let hf_now = b.hf0 * ratio_now;
                 let bound = bound.get_or_insert_with(|| GasBound::now(&m, s, c, d));
                 if hf_now >= 1.0 || bound.pays(bound.repay_pp(&held, terms.max_repay_share(hf_now))) {
-                    s.heaps[pi].push(live);
+                    s.in_play[pi].enter(live);
                 } else {
                     s.parked[pi].park_for_gas(live, &held, hf_now > terms.full_below);
                 }
@@ -362,6 +365,7 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
             }
             let (next_try, wait) = s.backoff[pi];
             if step < next_try {
+                s.in_play[pi].settle();
                 continue;
             }
             let ratios = Ratios { seen: ratio_seen, now: ratio_now };
@@ -379,8 +383,9 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
             } else {
                 (step + wait, (wait * 2).min(MAX_BACKOFF_STEPS))
             };
+            s.in_play[pi].settle();
             let retry = std::mem::take(&mut s.retry);
-            s.heaps[pi].extend(retry.iter().copied());
+            s.in_play[pi].extend(retry.iter().copied());
             s.retry = retry;
             s.retry.clear();
         }
@@ -394,7 +399,7 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
     // in play, and untouched ones the market (not the oracle) has sunk.
     for (pi, pair) in w.pairs.iter().enumerate() {
         let (c, d) = (pair.collateral, pair.debt);
-        for l in s.heaps[pi].iter().chain(s.parked[pi].iter()) {
+        for l in s.in_play[pi].iter().chain(s.parked[pi].iter()) {
             let b = &s.holdings[pi][l.slot as usize];
             out.bad_debt_usd += (b.debt * s.market[d] - b.collateral * s.market[c]).max(0.0);
         }
@@ -469,8 +474,8 @@ fn work_heap(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, ta
     let w = m.world;
     let (c, d) = (w.pairs[pi].collateral, w.pairs[pi].debt);
     while m.capital_left > 0.0 && tally.failures < GIVE_UP_AFTER {
-        let Some(top) = s.heaps[pi].peek().copied().filter(|l| l.key * ratios.seen < 1.0) else { break };
-        s.heaps[pi].pop();
+        let Some(top) = s.in_play[pi].peek().filter(|l| l.key * ratios.seen < 1.0) else { break };
+        s.in_play[pi].pop();
         let hf_now = top.key * ratios.now;
         if hf_now >= 1.0 {
             s.retry.push(top);
@@ -589,14 +594,14 @@ fn work_parked(m: &mut Markets<'_>, s: &mut Scratch, pi: usize, ratios: Ratios, 
     // factor or, once sunk below the line, in full, return to the heap, tried after this.
     // Released after the parked buckets' sales, not before: the sales lower the venue's
     // price, and a bucket released before them would often fail on gas again.
-    let heap = &mut s.heaps[pi];
+    let in_play = &mut s.in_play[pi];
     parked.release_above(
         ratios.now,
         t.full_below,
         |repay_pp| bound.pays(t.close_factor * repay_pp),
         |repay_pp| bound.pays(repay_pp),
         bound.coll_to_debt,
-        |live| heap.push(live),
+        |live| in_play.push(live),
     );
     s.parked[pi] = parked;
 }
