@@ -79,32 +79,32 @@ impl AboveLine {
     ) {
         // Decided before the sunk leave: the maxima are stale high after it anyway.
         let may_pay = self.may_pay(pays, coll_to_debt);
+        // The lowest key and the largest sizes are taken after each scan, not within it: a
+        // running minimum makes every step of the scan wait on the one before.
         if sunk(self.min_key) {
-            let (mut i, mut min_key) = (0, f64::INFINITY);
+            let mut i = 0;
             while let Some(&key) = self.keys.get(i) {
                 if sunk(key) {
                     self.keys.swap_remove(i);
                     out(self.buckets.swap_remove(i), Leaving::Sunk);
                 } else {
-                    min_key = min_key.min(key);
                     i += 1;
                 }
             }
-            self.min_key = min_key;
+            self.min_key = least(&self.keys);
         }
         if may_pay {
-            let (mut i, mut max) = (0, (0.0_f64, 0.0_f64));
+            let mut i = 0;
             while let Some(p) = self.buckets.get(i) {
                 if pays(p.debt_pp.min(p.coll_pp * coll_to_debt)) {
                     self.keys.swap_remove(i);
                     out(self.buckets.swap_remove(i), Leaving::Payable);
                 } else {
-                    max = (max.0.max(p.debt_pp), max.1.max(p.coll_pp));
                     i += 1;
                 }
             }
-            self.max = max;
-            self.min_key = self.keys.iter().fold(f64::INFINITY, |m, k| m.min(*k));
+            self.max = largest_sizes(&self.buckets);
+            self.min_key = least(&self.keys);
         }
         if self.buckets.is_empty() {
             self.max = (0.0, 0.0);
@@ -114,5 +114,58 @@ impl AboveLine {
     /// Every bucket, in no order.
     pub(super) fn iter(&self) -> impl Iterator<Item = &Parked<ByDebt>> {
         self.buckets.iter()
+    }
+}
+
+/// The least of `keys` (infinity for none), in four independent running minima. Keys are
+/// health factors, never NaN, so a plain comparison is `f64::min`.
+fn least(keys: &[f64]) -> f64 {
+    let mut lanes = [f64::INFINITY; 4];
+    let chunks = keys.chunks_exact(4);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &key) in lanes.iter_mut().zip(chunk) {
+            *lane = if key < *lane { key } else { *lane };
+        }
+    }
+    let least = |a: f64, b: f64| if b < a { b } else { a };
+    rest.iter().copied().fold(least(least(lanes[0], lanes[1]), least(lanes[2], lanes[3])), least)
+}
+
+/// The largest debt and collateral per position of `buckets` (zero for none), in two
+/// independent pairs of running maxima (see [`least`]).
+fn largest_sizes(buckets: &[Parked<ByDebt>]) -> (f64, f64) {
+    let greater = |a: f64, b: f64| if b > a { b } else { a };
+    let mut lanes = [(0.0, 0.0); 2];
+    let chunks = buckets.chunks_exact(2);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, p) in lanes.iter_mut().zip(chunk) {
+            *lane = (greater(lane.0, p.debt_pp), greater(lane.1, p.coll_pp));
+        }
+    }
+    let max = (greater(lanes[0].0, lanes[1].0), greater(lanes[0].1, lanes[1].1));
+    rest.iter().fold(max, |m, p| (greater(m.0, p.debt_pp), greater(m.1, p.coll_pp)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Live;
+    use std::marker::PhantomData;
+
+    #[test]
+    fn least_and_largest_sizes_agree_with_a_plain_fold_at_every_length() {
+        let values: Vec<f64> = (0..11).map(|i| 1.0 + f64::from((i * 7) % 11) / 10.0).collect();
+        for n in 0..=values.len() {
+            let keys = &values[..n];
+            assert_eq!(least(keys), keys.iter().copied().fold(f64::INFINITY, f64::min), "{n} keys");
+            let buckets: Vec<Parked<ByDebt>> = keys
+                .iter()
+                .map(|&k| Parked { debt_pp: k, coll_pp: 3.0 - k, live: Live { key: k, slot: 0 }, order: PhantomData })
+                .collect();
+            let plain = buckets.iter().fold((0.0, 0.0), |m: (f64, f64), p| (m.0.max(p.debt_pp), m.1.max(p.coll_pp)));
+            assert_eq!(largest_sizes(&buckets), plain, "{n} buckets");
+        }
     }
 }
