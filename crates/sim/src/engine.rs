@@ -619,6 +619,7 @@ struct GasBound {
 }
 
 impl GasBound {
+    #[inline(always)]
     fn now(m: &Markets<'_>, s: &Scratch, c: usize, d: usize) -> Self {
         let asset = &m.world.assets[c];
         let t = &asset.terms;
