@@ -95,15 +95,13 @@ impl World {
     /// exact engine reads only those).
     pub fn with_engine(p: &Protocol, market: &Market, seed: u64, liquidators: Liquidators, bucket: bool) -> Self {
         let price = |a: &str| p.price_usd(a);
-        let positions = market.book(seed, &price);
         let index = |s: &str| p.assets.iter().position(|a| a.symbol == s);
-        let indexed: Vec<IndexedPosition> = positions
-            .iter()
-            .map(|pos| IndexedPosition {
-                collateral: pos.collateral.iter().filter_map(|(a, n)| Some((index(a)?, *n))).collect(),
-                debt: pos.debt.iter().filter_map(|(a, n)| Some((index(a)?, *n))).collect(),
-            })
-            .collect();
+        let indexed_all =
+            |holdings: &[(&str, f64)]| holdings.iter().filter_map(|(a, n)| Some((index(a)?, *n))).collect();
+        let mut indexed = Vec::new();
+        market.visit_book(seed, &price, |collateral, debt| {
+            indexed.push(IndexedPosition { collateral: indexed_all(collateral), debt: indexed_all(debt) });
+        });
         Self::from_positions(p, market, indexed, liquidators, bucket)
     }
 

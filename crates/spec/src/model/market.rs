@@ -44,6 +44,32 @@ impl Market {
         }
     }
 
+    /// Hands each position of [`Self::book`] to `visit` as its collateral and its debt,
+    /// `(asset, tokens)` each, without building a generated book's positions.
+    pub fn visit_book(
+        &self,
+        seed: u64,
+        price_usd: &dyn Fn(&str) -> f64,
+        mut visit: impl FnMut(&[(&str, f64)], &[(&str, f64)]),
+    ) {
+        match &self.positions {
+            PositionBook::Csv { positions, .. } => {
+                let (mut collateral, mut debt) = (Vec::new(), Vec::new());
+                for p in positions {
+                    collateral.clear();
+                    collateral.extend(p.collateral.iter().map(|(a, n)| (a.as_str(), *n)));
+                    debt.clear();
+                    debt.extend(p.debt.iter().map(|(a, n)| (a.as_str(), *n)));
+                    visit(&collateral, &debt);
+                }
+            }
+            PositionBook::Generated(g) => {
+                let lt = |asset: &str| self.reserve(asset).map_or(1.0, |r| r.liquidation_threshold);
+                g.each(seed, price_usd, &lt, |_, collateral, debt| visit(&[collateral], &[debt]));
+            }
+        }
+    }
+
     /// Collateral value weighted by liquidation thresholds, and debt value, in USD.
     pub fn weighted_collateral_and_debt_usd(&self, p: &Position, price_usd: &dyn Fn(&str) -> f64) -> (f64, f64) {
         let collateral = p
