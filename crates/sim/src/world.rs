@@ -96,11 +96,11 @@ impl World {
     pub fn with_engine(p: &Protocol, market: &Market, seed: u64, liquidators: Liquidators, bucket: bool) -> Self {
         let price = |a: &str| p.price_usd(a);
         let index = |s: &str| p.assets.iter().position(|a| a.symbol == s);
-        let indexed_all =
+        let index_holdings =
             |holdings: &[(&str, f64)]| holdings.iter().filter_map(|(a, n)| Some((index(a)?, *n))).collect();
         let mut indexed = Vec::new();
         market.visit_book(seed, &price, |collateral, debt| {
-            indexed.push(IndexedPosition { collateral: indexed_all(collateral), debt: indexed_all(debt) });
+            indexed.push(IndexedPosition { collateral: index_holdings(collateral), debt: index_holdings(debt) });
         });
         Self::from_positions(p, market, indexed, liquidators, bucket)
     }

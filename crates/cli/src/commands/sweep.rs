@@ -167,7 +167,6 @@ fn run_sobol(
     deliver(args, progress, &summary, &ran, "sobol", |dir| write_sobol(dir, &analysis))
 }
 
-/// The folder to write, `None` with --no-files.
 /// Writes the results folder (`--out`, else `bulwark-KIND`) unless `--no-files`, prints
 /// the summary, and says what ran and where its files went.
 fn deliver<E: std::error::Error + Send + Sync + 'static>(

@@ -36,25 +36,27 @@ impl InPlay {
         self.heap.push(live);
     }
 
+    /// Whether the next bucket entered this step, not the heap's top, has the lowest key.
+    fn entered_leads(&self) -> bool {
+        match (self.heap.peek(), self.entered.get(self.next)) {
+            (Some(h), Some(e)) => e.key < h.key,
+            (h, e) => h.is_none() && e.is_some(),
+        }
+    }
+
     /// The bucket of lowest key, of the heap and of those entered this step.
     pub(super) fn peek(&self) -> Option<Live> {
-        let entered = self.entered.get(self.next).copied();
-        match (self.heap.peek().copied(), entered) {
-            (Some(h), Some(e)) => Some(if e.key < h.key { e } else { h }),
-            (h, e) => h.or(e),
-        }
+        if self.entered_leads() { self.entered.get(self.next).copied() } else { self.heap.peek().copied() }
     }
 
     /// Takes the bucket [`Self::peek`] names.
     pub(super) fn pop(&mut self) -> Option<Live> {
-        let entered = self.entered.get(self.next).copied();
-        match (self.heap.peek(), entered) {
-            (Some(h), Some(e)) if e.key >= h.key => self.heap.pop(),
-            (_, Some(e)) => {
-                self.next += 1;
-                Some(e)
-            }
-            (_, None) => self.heap.pop(),
+        if self.entered_leads() {
+            let entered = self.entered.get(self.next).copied();
+            self.next += 1;
+            entered
+        } else {
+            self.heap.pop()
         }
     }
 

@@ -37,10 +37,7 @@ impl Market {
     pub fn book(&self, seed: u64, price_usd: &dyn Fn(&str) -> f64) -> Cow<'_, [Position]> {
         match &self.positions {
             PositionBook::Csv { positions, .. } => Cow::Borrowed(positions),
-            PositionBook::Generated(g) => {
-                let lt = |asset: &str| self.reserve(asset).map_or(1.0, |r| r.liquidation_threshold);
-                Cow::Owned(g.generate(seed, price_usd, &lt))
-            }
+            PositionBook::Generated(g) => Cow::Owned(g.generate(seed, price_usd, &|a| self.generator_lt(a))),
         }
     }
 
@@ -64,10 +61,15 @@ impl Market {
                 }
             }
             PositionBook::Generated(g) => {
-                let lt = |asset: &str| self.reserve(asset).map_or(1.0, |r| r.liquidation_threshold);
-                g.each(seed, price_usd, &lt, |_, collateral, debt| visit(&[collateral], &[debt]));
+                g.each(seed, price_usd, &|a| self.generator_lt(a), |_, collateral, debt| visit(&[collateral], &[debt]));
             }
         }
+    }
+
+    /// The liquidation threshold a generated book sizes an asset's collateral by: the
+    /// reserve's, or 1 for an asset the market does not list.
+    fn generator_lt(&self, asset: &str) -> f64 {
+        self.reserve(asset).map_or(1.0, |r| r.liquidation_threshold)
     }
 
     /// Collateral value weighted by liquidation thresholds, and debt value, in USD.

@@ -45,13 +45,13 @@ fn visiting_a_book_hands_over_the_positions_the_book_holds() {
     let price = |a: &str| p.price_usd(a);
     let mut market = p.markets[0].clone();
     let owned = |holdings: &[(&str, f64)]| holdings.iter().map(|(a, n)| ((*a).to_string(), *n)).collect::<Vec<_>>();
-    for _ in ["generated", "csv"] {
+    for kind in ["generated", "csv"] {
         let book = market.book(7, &price).into_owned();
-        assert!(book.len() > 1_000, "the bundled book has {} positions", book.len());
+        assert!(book.len() > 1_000, "{kind}: the bundled book has {} positions", book.len());
         let mut visited = Vec::new();
         market.visit_book(7, &price, |collateral, debt| visited.push((owned(collateral), owned(debt))));
         let expected: Vec<_> = book.iter().map(|pos| (pos.collateral.clone(), pos.debt.clone())).collect();
-        assert_eq!(visited, expected);
+        assert_eq!(visited, expected, "{kind}");
         market.positions = bulwark_spec::positions::PositionBook::Csv { file: "book.csv".into(), positions: book };
     }
 }
