@@ -4,10 +4,12 @@
 //! - Stress scenario: 3 collateral assets (WETH, WBTC, wstETH) and 2 debt assets (USDC,
 //!   USDT), 100,000 generated positions, 1,440 one-minute steps, 10,000 paths, a crash
 //!   (WETH and wstETH −40 %, WBTC −30 % over 4 hours) laid over GBM correlated as the
-//!   bundled Chainlink histories are: wall time, path-steps per second, peak memory.
+//!   bundled Chainlink histories are: wall time, path-steps per second, peak memory, and
+//!   the work behind them (liquidations priced against a venue per path, paid or not, and
+//!   what each costs a thread).
 //! - The floor: the time merely to draw the random numbers the scenario needs
 //!   (`PathModel::fill` for every path, nothing else), and the engine's ratio to it.
-//! - Scaling: cost against paths, steps and positions.
+//! - Scaling: cost against paths, steps and positions, with the liquidations priced per path.
 //!
 //! `cargo bench -p bulwark-sim --bench stress` runs it in full (cargo passes `--bench`;
 //! `BULWARK_BENCH=full` does the same from any command). Without either, as under
@@ -171,8 +173,9 @@ impl Scenario {
         self.protocol.scenario.step_s / 86_400.0
     }
 
-    /// Runs `paths` paths with the bucket engine; returns the wall time and the summary.
-    fn run(&self, paths: u64) -> (f64, bulwark_sim::run::Summary) {
+    /// Runs `paths` paths with the bucket engine; returns the wall time, the summary and
+    /// the work done.
+    fn run(&self, paths: u64) -> (f64, bulwark_sim::run::Summary, Work) {
         let dt_days = self.dt_days();
         let source = |path: u64, out: &mut [f64]| {
             if self.model.fill(&mut path_rng(SEED, path), dt_days, out).is_err() {
@@ -182,7 +185,12 @@ impl Scenario {
         let start = Instant::now();
         let output = run(&self.world, EngineKind::Buckets, paths, &source, &|_| {});
         let seconds = start.elapsed().as_secs_f64();
-        (seconds, summarize(&self.world, EngineKind::Buckets, SEED, &output, 0))
+        let n = paths.max(1) as f64;
+        let work = Work {
+            attempts: output.outcomes.iter().map(|o| o.attempts as f64).sum::<f64>() / n,
+            sales: output.outcomes.iter().map(|o| o.sales as f64).sum::<f64>() / n,
+        };
+        (seconds, summarize(&self.world, EngineKind::Buckets, SEED, &output, 0), work)
     }
 
     /// The floor: the same paths' random numbers drawn in parallel, and nothing else.
@@ -210,6 +218,14 @@ impl Scenario {
     fn buckets(&self) -> usize {
         self.world.pairs.iter().map(|p| p.buckets.len()).sum()
     }
+}
+
+/// The engine's work per path: liquidations priced against a venue, and of them those
+/// that paid (see `PathOutcome::attempts`).
+#[derive(Clone, Copy)]
+struct Work {
+    attempts: f64,
+    sales: f64,
 }
 
 /// The process's peak resident memory (`VmHWM` of /proc/self/status), in bytes.
@@ -288,14 +304,14 @@ fn main() -> Result<(), Error> {
     // figures are the medians.
     let (mut engine_runs, mut floor_runs, mut summary) = (Vec::new(), Vec::new(), None);
     for _ in 0..size.repeats {
-        let (seconds, sum) = s.run(size.paths);
+        let (seconds, sum, work) = s.run(size.paths);
         engine_runs.push(seconds);
-        summary = Some(sum);
+        summary = Some((sum, work));
         floor_runs.push(s.floor(size.paths));
     }
     let peak = peak_memory_bytes();
     let (engine_s, floor_s) = (median(&engine_runs), median(&floor_runs));
-    let summary = summary.ok_or("no run")?;
+    let (summary, work) = summary.ok_or("no run")?;
     let path_steps = size.paths as f64 * size.steps as f64;
     let draws = path_steps * s.world.assets.len() as f64;
     let ratio = engine_s / floor_s;
@@ -341,6 +357,16 @@ fn main() -> Result<(), Error> {
         "  engine / floor                        {ratio:>8.1} x      goal: within 10x of the floor {}",
         verdict(ratio <= 10.0)
     );
+    // Thread-seconds per attempt: what one liquidation priced costs, its heap moves included.
+    let per_attempt = if work.attempts > 0.0 {
+        format!("{:.0} ns of a thread each", engine_s * threads as f64 * 1e9 / (size.paths as f64 * work.attempts))
+    } else {
+        "none in this horizon".into()
+    };
+    println!(
+        "  work per path                         {:>8.0} liquidations priced against a venue ({:.0} paid), {per_attempt}",
+        work.attempts, work.sales
+    );
     println!(
         "  (result: mean bad debt {:.0} USD ± {:.0}, p99 {:.0}, mean liquidated {:.0} USD)",
         summary.bad_debt.mean, summary.std_error.bad_debt_mean, summary.bad_debt.p99, summary.liquidated_volume
@@ -351,7 +377,7 @@ fn main() -> Result<(), Error> {
         "scaling (bucket engine; 'per unit' is the cost per path-step relative to the first row of its group; total debt stays 2.5e9 USD)"
     );
     println!(
-        "  {:<10} {:>10} {:>8} {:>7} {:>7} {:>9} {:>9} {:>12} {:>9} {:>15}",
+        "  {:<10} {:>10} {:>8} {:>7} {:>7} {:>9} {:>9} {:>12} {:>9} {:>13} {:>15}",
         "vary",
         "positions",
         "buckets",
@@ -361,6 +387,7 @@ fn main() -> Result<(), Error> {
         "wall s",
         "ns/path-step",
         "per unit",
+        "priced/path",
         "liquidated USD"
     );
     let group = |name: &str, rows: Vec<(u64, usize, u64)>, goal: &str| -> Result<(), Error> {
@@ -373,13 +400,14 @@ fn main() -> Result<(), Error> {
                 _ => Scenario::build(positions, steps)?,
             };
             let setup_s = start.elapsed().as_secs_f64();
-            let (seconds, summary) = scenario.run(paths);
+            let (seconds, summary, work) = scenario.run(paths);
             let ns = seconds * 1e9 / (paths as f64 * steps as f64);
             let base = *first.get_or_insert(ns);
             println!(
-                "  {name:<10} {positions:>10} {:>8} {steps:>7} {paths:>7} {setup_s:>9.2} {seconds:>9.3} {ns:>12.1} {:>9.2} {:>15.3e}",
+                "  {name:<10} {positions:>10} {:>8} {steps:>7} {paths:>7} {setup_s:>9.2} {seconds:>9.3} {ns:>12.1} {:>9.2} {:>13.0} {:>15.3e}",
                 scenario.buckets(),
                 ns / base,
+                work.attempts,
                 summary.liquidated_volume
             );
             built = Some((positions, steps, scenario));

@@ -39,6 +39,11 @@ pub struct PathOutcome {
     pub first_bad_debt_s: Option<f64>,
     /// Debt in positions liquidatable at some step (at oracle prices), in USD at the start.
     pub debt_at_risk_usd: f64,
+    /// Liquidations priced against a venue, paid or not: the engine's unit of work (a
+    /// bucket liquidated once is one attempt, whatever its positions).
+    pub attempts: u64,
+    /// Of them, those that paid: each a sale that moved its venue.
+    pub sales: u64,
 }
 
 /// Observes a path step by step: the worst paths are re-run with a recorder to tell
@@ -112,6 +117,9 @@ struct Markets<'w> {
     t_s: f64,
     capital_left: f64,
     gas_usd: f64,
+    /// Liquidations priced, and of them paid, so far on the path (see [`PathOutcome`]).
+    attempts: u64,
+    sales: u64,
 }
 
 impl Markets<'_> {
@@ -131,6 +139,7 @@ impl Markets<'_> {
         positions: f64,
         hf: f64,
     ) -> Attempt {
+        self.attempts += 1;
         let w = self.world;
         let asset = &w.assets[c];
         let debt_price = s.market[d];
@@ -168,6 +177,7 @@ impl Markets<'_> {
             if profit > 0.0 {
                 s.gaps[c] = gap;
                 self.capital_left -= repaid_usd;
+                self.sales += 1;
                 return Attempt::Done(l);
             }
             outcome = Attempt::Slippage;
@@ -334,7 +344,7 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
     at_risk.resize(accounts.len(), false);
     let p0 = w.price0();
     let mut out = PathOutcome::default();
-    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
+    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0, attempts: 0, sales: 0 };
     for step in 0..w.steps {
         m.t_s = advance(w, s, step, path);
         m.capital_left = w.liquidators.capital_per_step_usd;
@@ -413,6 +423,7 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
     s.accounts = accounts;
     s.at_risk = at_risk;
     out.bad_debt_usd += out.realized_bad_debt_usd;
+    (out.attempts, out.sales) = (m.attempts, m.sales);
     out
 }
 
@@ -731,7 +742,7 @@ pub fn run_exact_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mut 
     let mut at_risk = std::mem::take(&mut s.at_risk);
     at_risk.clear();
     at_risk.resize(accounts.len(), false);
-    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0 };
+    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0, attempts: 0, sales: 0 };
     for step in 0..w.steps {
         m.t_s = advance(w, s, step, path);
         m.capital_left = w.liquidators.capital_per_step_usd;
@@ -745,6 +756,7 @@ pub fn run_exact_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mut 
     s.accounts = accounts;
     s.at_risk = at_risk;
     out.bad_debt_usd += out.realized_bad_debt_usd;
+    (out.attempts, out.sales) = (m.attempts, m.sales);
     out
 }
 

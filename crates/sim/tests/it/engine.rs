@@ -81,6 +81,29 @@ fn one_position_through_a_gap_down_leaves_the_closed_form_bad_debt() {
         assert!((outcome.bad_debt_usd - expected).abs() < 1e-9, "{outcome:?}");
         assert!((outcome.realized_bad_debt_usd - expected).abs() < 1e-9);
         assert_eq!(outcome.first_bad_debt_s, Some(180.0));
+        assert_eq!((outcome.attempts, outcome.sales), (1, 1), "one liquidation, which took everything");
+    }
+}
+
+#[test]
+fn a_sale_too_large_for_the_pool_is_priced_every_step_and_never_made() {
+    // 20 WETH against 14,000 USDC (HF 1.143) gaps to HF 0.571 at step 2. Even a quarter of
+    // the debt seizes 3,500 / 500 · 1.05 = 7.35 WETH, whose sale into a 60-WETH pool loses
+    // more than the 5 % bonus, so every step from the gap on prices an attempt and none
+    // pays: 8 attempts in a 10-step horizon, no sale.
+    let p = protocol("", SHALLOW_POOL, "10m");
+    let returns = gap_down(
+        &World::from_positions(&p, &p.markets[0], one_position(20.0, 14_000.0), free_liquidators(), true),
+        2,
+        0.5,
+    );
+    for bucketed in [true, false] {
+        let world =
+            World::from_positions(&p, &p.markets[0], one_position(20.0, 14_000.0), free_liquidators(), bucketed);
+        let run = if bucketed { run_buckets } else { run_exact };
+        let outcome = run(&world, &mut Scratch::default(), &returns, &mut NoRecord);
+        assert_eq!((outcome.attempts, outcome.sales), (8, 0), "bucketed {bucketed}: {outcome:?}");
+        assert_eq!(outcome.liquidated_debt_usd, 0.0, "bucketed {bucketed}");
     }
 }
 
