@@ -122,7 +122,20 @@ struct Markets<'w> {
     sales: u64,
 }
 
-impl Markets<'_> {
+impl<'w> Markets<'w> {
+    fn new(world: &'w World) -> Self {
+        Markets { world, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0, attempts: 0, sales: 0 }
+    }
+
+    /// Moves prices, venues and oracles to `step` and gives the liquidators the step's
+    /// capital and gas price.
+    fn begin_step(&mut self, s: &mut Scratch, step: usize, path: &ReferencePath, p0: &[f64]) {
+        let w = self.world;
+        self.t_s = advance(w, s, step, path);
+        self.capital_left = w.liquidators.capital_per_step_usd;
+        self.gas_usd = w.liquidators.gas_usd_at(step, p0, &s.reference);
+    }
+
     /// Tries to liquidate `(collateral, debt)` tokens of assets `(c, d)` held by
     /// `positions` positions at health factor `hf`: the largest repayment the close factor
     /// and the step's capital allow, else half, else a quarter, whichever first pays after
@@ -307,6 +320,35 @@ fn reset(w: &World, s: &mut Scratch) {
     s.accounts.clone_from(&w.accounts);
 }
 
+/// Resets the scratch for a new path and takes out its account rows (copies of the
+/// world's accounts) with their flags of having been at risk, all false.
+fn start(w: &World, s: &mut Scratch) -> (Vec<IndexedPosition>, Vec<bool>) {
+    reset(w, s);
+    let accounts = std::mem::take(&mut s.accounts);
+    let mut at_risk = std::mem::take(&mut s.at_risk);
+    at_risk.clear();
+    at_risk.resize(accounts.len(), false);
+    (accounts, at_risk)
+}
+
+/// At the horizon: the accounts' shortfall at market prices and the debt written off
+/// join the bad debt, the path's work is booked, and the account rows go back to the
+/// scratch.
+fn finish(
+    s: &mut Scratch,
+    m: &Markets<'_>,
+    accounts: Vec<IndexedPosition>,
+    at_risk: Vec<bool>,
+    mut out: PathOutcome,
+) -> PathOutcome {
+    out.bad_debt_usd += underwater(s, &accounts);
+    out.bad_debt_usd += out.realized_bad_debt_usd;
+    (out.attempts, out.sales) = (m.attempts, m.sales);
+    s.accounts = accounts;
+    s.at_risk = at_risk;
+    out
+}
+
 /// Runs one path with the bucket engine. `returns` holds `steps × assets` log-returns.
 ///
 /// Buckets enter play when their health factor first falls below 1 at the oracle the
@@ -337,18 +379,12 @@ fn on_own_path(
 /// `path` must [fit](ReferencePath::fits) the world.
 pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mut impl Recorder) -> PathOutcome {
     debug_assert!(path.fits(w), "a reference path filled for another world");
-    reset(w, s);
-    let mut accounts = std::mem::take(&mut s.accounts);
-    let mut at_risk = std::mem::take(&mut s.at_risk);
-    at_risk.clear();
-    at_risk.resize(accounts.len(), false);
+    let (mut accounts, mut at_risk) = start(w, s);
     let p0 = w.price0();
     let mut out = PathOutcome::default();
-    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0, attempts: 0, sales: 0 };
+    let mut m = Markets::new(w);
     for step in 0..w.steps {
-        m.t_s = advance(w, s, step, path);
-        m.capital_left = w.liquidators.capital_per_step_usd;
-        m.gas_usd = w.liquidators.gas_usd_at(step, &p0, &s.reference);
+        m.begin_step(s, step, path, &p0);
         let mut flows = Flows::default();
         for (pi, pair) in w.pairs.iter().enumerate() {
             let (c, d) = (pair.collateral, pair.debt);
@@ -419,12 +455,7 @@ pub fn run_buckets_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mu
             out.bad_debt_usd += (b.debt * s.market[d] - b.collateral * s.market[c]).max(0.0);
         }
     }
-    out.bad_debt_usd += underwater(s, &accounts);
-    s.accounts = accounts;
-    s.at_risk = at_risk;
-    out.bad_debt_usd += out.realized_bad_debt_usd;
-    (out.attempts, out.sales) = (m.attempts, m.sales);
-    out
+    finish(s, &m, accounts, at_risk, out)
 }
 
 /// A bucket's health factor at the initial prices: its key in the heap (its health
@@ -735,29 +766,18 @@ pub fn run_exact(w: &World, s: &mut Scratch, returns: &[f64], rec: &mut impl Rec
 /// [fit](ReferencePath::fits) the world.
 pub fn run_exact_on(w: &World, s: &mut Scratch, path: &ReferencePath, rec: &mut impl Recorder) -> PathOutcome {
     debug_assert!(path.fits(w), "a reference path filled for another world");
-    reset(w, s);
+    let (mut accounts, mut at_risk) = start(w, s);
     let p0 = w.price0();
     let mut out = PathOutcome::default();
-    let mut accounts = std::mem::take(&mut s.accounts);
-    let mut at_risk = std::mem::take(&mut s.at_risk);
-    at_risk.clear();
-    at_risk.resize(accounts.len(), false);
-    let mut m = Markets { world: w, t_s: 0.0, capital_left: 0.0, gas_usd: 0.0, attempts: 0, sales: 0 };
+    let mut m = Markets::new(w);
     for step in 0..w.steps {
-        m.t_s = advance(w, s, step, path);
-        m.capital_left = w.liquidators.capital_per_step_usd;
-        m.gas_usd = w.liquidators.gas_usd_at(step, &p0, &s.reference);
+        m.begin_step(s, step, path, &p0);
         let (mut liquidated, mut written_off) = (0.0, 0.0);
         liquidate_accounts(&mut m, s, &mut accounts, &mut at_risk, &mut out, &mut liquidated, &mut written_off);
         book_step(&mut out, m.t_s, liquidated, written_off);
         rec.step(m.t_s, &s.reference, &s.market, &s.oracle, liquidated, written_off);
     }
-    out.bad_debt_usd += underwater(s, &accounts);
-    s.accounts = accounts;
-    s.at_risk = at_risk;
-    out.bad_debt_usd += out.realized_bad_debt_usd;
-    (out.attempts, out.sales) = (m.attempts, m.sales);
-    out
+    finish(s, &m, accounts, at_risk, out)
 }
 
 /// One step of the exact engine over `accounts`: each account liquidatable at the lagged

@@ -92,14 +92,10 @@ fn a_sale_too_large_for_the_pool_is_priced_every_step_and_never_made() {
     // more than the 5 % bonus, so every step from the gap on prices an attempt and none
     // pays: 8 attempts in a 10-step horizon, no sale.
     let p = protocol("", SHALLOW_POOL, "10m");
-    let returns = gap_down(
-        &World::from_positions(&p, &p.markets[0], one_position(20.0, 14_000.0), free_liquidators(), true),
-        2,
-        0.5,
-    );
     for bucketed in [true, false] {
         let world =
             World::from_positions(&p, &p.markets[0], one_position(20.0, 14_000.0), free_liquidators(), bucketed);
+        let returns = gap_down(&world, 2, 0.5);
         let run = if bucketed { run_buckets } else { run_exact };
         let outcome = run(&world, &mut Scratch::default(), &returns, &mut NoRecord);
         assert_eq!((outcome.attempts, outcome.sales), (8, 0), "bucketed {bucketed}: {outcome:?}");
